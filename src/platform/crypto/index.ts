@@ -1,0 +1,6 @@
+export type { DataCipher } from './data-cipher.ts';
+export { createDataCipher } from './data-cipher.ts';
+export { DecryptionError, KeyConfigurationError } from './errors.ts';
+export { generateEncryptionKey, KeyRing, parseEncryptionKeys } from './key-ring.ts';
+export type { SigningKey } from './secret-keys.ts';
+export { generateSecretKey, parseSecretKeys, parseSigningKeys, secretKeyId } from './secret-keys.ts';

@@ -1,0 +1,3 @@
+export { commonPasswords, isCommonPassword } from './common-passwords.ts';
+export { dummyHash, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './hashing.ts';
+export { checkPasswordPolicy, MAX_PASSWORD_BYTES, PASSWORD_POLICY_MESSAGES } from './policy.ts';
