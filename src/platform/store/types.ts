@@ -1,0 +1,48 @@
+// The shared state store: revocations, counters, blocks and penalties. One small interface with
+// an in-process and a Redis implementation; nothing else in the code knows which one it has.
+
+export interface Counter {
+  /** The count in the current window, including this increment. */
+  count: number;
+  /** Milliseconds until the window (and the counter) expires. */
+  ttlMs: number;
+}
+
+export type StoreOp =
+  | { op: 'get'; key: string }
+  | { op: 'set'; key: string; value: string; ttlMs?: number }
+  | { op: 'exists'; key: string }
+  | { op: 'delete'; key: string }
+  | { op: 'increment'; key: string; windowMs: number; by?: number };
+
+/** What each op yields inside a batch, in the same position. */
+export type StoreResult = string | null | boolean | Counter | undefined;
+
+export interface StateStore {
+  readonly kind: 'memory' | 'redis';
+  get(key: string): Promise<string | null>;
+  /** Sets `key`; with `ttlMs` it expires after that many milliseconds. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /**
+   * Atomically adds `by` (default 1) to a fixed-window counter. The first increment of a window
+   * starts its TTL of `windowMs`; later ones do not extend it.
+   */
+  increment(key: string, windowMs: number, by?: number): Promise<Counter>;
+  /** Runs several operations in one round trip; results come back in order. */
+  batch(ops: readonly StoreOp[]): Promise<StoreResult[]>;
+  /** Keys starting with `prefix` (operator listings; never on a request's hot path). */
+  keys(prefix: string): Promise<string[]>;
+  /** Remaining lifetime of `key` in milliseconds; null when it does not exist or never expires. */
+  ttl(key: string): Promise<number | null>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StoreUnavailableError extends Error {
+  constructor(cause?: unknown) {
+    super('state store unavailable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
