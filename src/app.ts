@@ -1,0 +1,96 @@
+// The whole wiring in one screen: platform plugins in pipeline order, then the public context,
+// then the authenticated context with the feature routes.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import Fastify, { LogController } from 'fastify';
+import type { Config } from './config.ts';
+import type { SecurityEventRecorder } from './features/audit/security-events.ts';
+import { createSecurityEventRecorder } from './features/audit/security-events.ts';
+import { createAuthenticate } from './features/auth/authenticate.ts';
+import type { TokenService } from './features/auth/tokens.ts';
+import { createTokenService } from './features/auth/tokens.ts';
+import { healthRoutes } from './features/ops/health.routes.ts';
+import type { Database } from './platform/db/index.ts';
+import { errorsPlugin } from './platform/errors.ts';
+import { loggerOptions } from './platform/logging.ts';
+import { openapiPlugin } from './platform/openapi.ts';
+import { requestContextPlugin, requestIdFor } from './platform/request-context.ts';
+import type { StateStore } from './platform/store/index.ts';
+import { compileValidator } from './platform/validation.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Database;
+    store: StateStore;
+  }
+}
+
+/** What feature plugins receive as options: the services they may use, nothing global. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  store: StateStore;
+  tokens: TokenService;
+  securityEvents: SecurityEventRecorder;
+  authenticate: ReturnType<typeof createAuthenticate>;
+}
+
+export interface BuildOptions {
+  config: Config;
+  db: Database;
+  store: StateStore;
+  /** A logger to use instead of building one (tests pass a silent one). */
+  logger?: FastifyBaseLogger;
+}
+
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config, db, store } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
+    genReqId: requestIdFor,
+    // One access-log line per request, written by request-context.ts, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // The client address is the socket peer unless that peer is a trusted proxy; then it is the
+    // right-most X-Forwarded-For entry that is not itself trusted (proxy-addr's rule).
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('config', config);
+  app.decorate('db', db);
+  app.decorate('store', store);
+  app.decorateRequest('auth', null);
+  app.setValidatorCompiler(compileValidator);
+
+  const securityEvents = createSecurityEventRecorder({ db, log: app.log });
+  const tokens = createTokenService({
+    secretKeys: config.secretKey,
+    expireMinutes: config.accessTokenExpireMinutes,
+  });
+  const authenticate = createAuthenticate({ tokens, store, securityEvents });
+  const deps: AppDeps = { config, db, store, tokens, securityEvents, authenticate };
+
+  // Platform, in pipeline order.
+  await app.register(errorsPlugin);
+  await app.register(requestContextPlugin);
+  await app.register(openapiPlugin);
+
+  // Public context: operations endpoints at the root.
+  await app.register(healthRoutes);
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+
+  // The API. Feature routes register here; the authenticated ones inside the context below.
+  await app.register(
+    async (api) => {
+      await api.register(async (authenticated) => {
+        authenticated.addHook('onRequest', deps.authenticate);
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  return app;
+}

@@ -1,0 +1,132 @@
+// The authenticated context's gate. A request gets `request.auth` only with a valid HS256 access
+// token in the Authorization header (never the query string: RFC 6750 §5.3) that is neither
+// revoked by its jti nor by a per-user "revoked before" mark, whose user is active. Every refusal
+// is a 401 with one fixed message and a security event; the revocation state costs one store
+// round trip, and an unreachable store means 503, never "allow".
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../platform/errors.ts';
+import type { StateStore } from '../../platform/store/index.ts';
+import type { SecurityEventRecorder } from '../audit/security-events.ts';
+import { revocationKeys } from './revocation.ts';
+import type { TokenService } from './tokens.ts';
+import { TokenError } from './tokens.ts';
+
+export interface AuthContext {
+  userId: string;
+  tenantId: string;
+  email: string;
+  roles: readonly string[];
+  jti: string;
+  /** Seconds since the epoch, from the token. */
+  issuedAt: number;
+  expiresAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `authenticate` for routes of the authenticated context; null elsewhere. */
+    auth: AuthContext | null;
+  }
+}
+
+export const UNAUTHORIZED_DETAIL = 'Could not validate credentials';
+
+export function unauthorized(): AppError {
+  return new AppError(401, 'NOT_AUTHENTICATED', UNAUTHORIZED_DETAIL, { 'www-authenticate': 'Bearer' });
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i.exec(header);
+  return match?.[1];
+}
+
+export interface AuthenticateDeps {
+  tokens: TokenService;
+  store: StateStore;
+  securityEvents: SecurityEventRecorder;
+}
+
+export function createAuthenticate(deps: AuthenticateDeps) {
+  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const token = bearerToken(request);
+    if (token === undefined) throw unauthorized();
+
+    let claims: ReturnType<TokenService['verify']>;
+    try {
+      claims = deps.tokens.verify(token);
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      await deps.securityEvents.record({
+        type: error.reason,
+        description: error.reason === 'token_expired' ? 'JWT token has expired' : 'Invalid JWT token',
+        ip: request.ip,
+        requestId: request.id,
+      });
+      throw unauthorized();
+    }
+
+    const keys = revocationKeys(claims.user_id);
+    const [jtiRevoked, revokedBefore, inactive] = await deps.store.batch([
+      { op: 'exists', key: keys.jti(claims.jti) },
+      { op: 'get', key: keys.revokedBefore },
+      { op: 'exists', key: keys.inactive },
+    ]);
+    const context = {
+      ip: request.ip,
+      userId: claims.user_id,
+      tenantId: claims.tenant_id,
+      requestId: request.id,
+    };
+    if (
+      jtiRevoked === true ||
+      (typeof revokedBefore === 'string' && claims.iat * 1000 < Number(revokedBefore))
+    ) {
+      await deps.securityEvents.record({
+        type: 'token_revoked',
+        description: 'Revoked JWT token presented',
+        ...context,
+      });
+      throw unauthorized();
+    }
+    if (inactive === true) {
+      await deps.securityEvents.record({
+        type: 'inactive_user_access',
+        description: 'Inactive user attempted access',
+        ...context,
+      });
+      throw new AppError(400, 'INACTIVE_USER', 'Inactive user');
+    }
+
+    request.auth = {
+      userId: claims.user_id,
+      tenantId: claims.tenant_id,
+      email: claims.sub,
+      roles: claims.roles,
+      jti: claims.jti,
+      issuedAt: claims.iat,
+      expiresAt: claims.exp,
+    };
+    request.log = request.log.child({ user_id: claims.user_id, tenant_id: claims.tenant_id });
+  };
+}
+
+/** Route guard: the authenticated user must hold `role`, else 403 and a security event. */
+export function requireRole(role: string, securityEvents: SecurityEventRecorder) {
+  return async function guard(request: FastifyRequest): Promise<void> {
+    const auth = request.auth;
+    if (auth === null) throw unauthorized();
+    if (auth.roles.includes(role)) return;
+    await securityEvents.record({
+      type: 'unauthorized_access_attempt',
+      description: `Role "${role}" required`,
+      ip: request.ip,
+      userId: auth.userId,
+      tenantId: auth.tenantId,
+      requestId: request.id,
+      details: { route: request.routeOptions.url, method: request.method },
+    });
+    throw new AppError(403, 'FORBIDDEN', 'Not enough permissions');
+  };
+}

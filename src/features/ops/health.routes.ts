@@ -1,0 +1,65 @@
+// Liveness and readiness. /health says the process answers; /ready says whether the database
+// and the state store do, naming the one that does not.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+async function check(probe: () => Promise<void>): Promise<'ok' | 'unavailable'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([probe(), timeout]);
+    return 'ok';
+  } catch {
+    return 'unavailable';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const Status = Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]);
+const ReadyBody = Type.Object({
+  status: Type.String(),
+  checks: Type.Object({ database: Status, state_store: Status }),
+});
+
+export async function healthRoutes(app: FastifyInstance) {
+  app.get(
+    '/health',
+    { schema: { tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['operations'],
+        response: {
+          200: ReadyBody,
+          503: Type.Object({
+            detail: Type.String(),
+            code: Type.String(),
+            checks: ReadyBody.properties.checks,
+          }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const [database, stateStore] = await Promise.all([
+        check(() => app.db.ping()),
+        check(() => app.store.ping()),
+      ]);
+      const checks = { database, state_store: stateStore };
+      const failing = Object.entries({ database, 'state store': stateStore })
+        .filter(([, state]) => state !== 'ok')
+        .map(([name]) => name);
+      if (failing.length === 0) return { status: 'ok', checks };
+      reply.code(503).header('retry-after', '5');
+      return { detail: `Service unavailable: ${failing.join(', ')}`, code: 'SERVICE_UNAVAILABLE', checks };
+    },
+  );
+}

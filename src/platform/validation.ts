@@ -1,0 +1,131 @@
+// Request validation. The contract refuses unknown JSON fields and type coercion in bodies
+// ("5" is not a number), while query strings and path parameters arrive as text and must be
+// coerced. Fastify's default Ajv does the opposite for bodies (removeAdditional, coerceTypes), so
+// each part of the request gets its own Ajv instance here.
+
+import type { ErrorObject, Options } from 'ajv';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+
+// ajv-formats ships CommonJS; under NodeNext its default export is the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export interface ValidationIssue {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+const common: Options = {
+  allErrors: true,
+  strict: false,
+  useDefaults: true,
+  removeAdditional: false,
+  messages: true,
+};
+
+const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false }));
+const textAjv = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
+
+type JsonSchema = Record<string, unknown>;
+
+/** Deep copy of `schema` in which every object schema that says nothing refuses unknown keys. */
+function closeObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closeObjects);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) copy[key] = closeObjects(value);
+  if (
+    copy.type === 'object' &&
+    copy.additionalProperties === undefined &&
+    copy.patternProperties === undefined
+  ) {
+    copy.additionalProperties = false;
+  }
+  return copy;
+}
+
+export function compileValidator({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
+  if (httpPart === 'body') return bodyAjv.compile(closeObjects(schema) as JsonSchema);
+  return textAjv.compile(schema as JsonSchema);
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'string_type',
+  integer: 'int_type',
+  number: 'float_type',
+  boolean: 'bool_type',
+  array: 'list_type',
+  object: 'dict_type',
+  null: 'none_type',
+};
+
+function issueOf(error: FastifySchemaValidationError | ErrorObject, part: string): ValidationIssue {
+  const loc: (string | number)[] = [part];
+  const path = error.instancePath ?? '';
+  for (const segment of path.split('/').slice(1)) {
+    const key = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+    loc.push(/^\d+$/.test(key) ? Number(key) : key);
+  }
+  const params = (error.params ?? {}) as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      loc.push(String(params.missingProperty));
+      return { loc, msg: 'Field required', type: 'missing' };
+    case 'additionalProperties':
+      loc.push(String(params.additionalProperty));
+      return { loc, msg: 'Extra inputs are not permitted', type: 'extra_forbidden' };
+    case 'type': {
+      const expected = String(params.type).split(',')[0] ?? 'value';
+      return { loc, msg: `Input should be a valid ${expected}`, type: TYPE_NAMES[expected] ?? 'type_error' };
+    }
+    case 'minLength':
+      return { loc, msg: `String should have at least ${params.limit} characters`, type: 'string_too_short' };
+    case 'maxLength':
+      return { loc, msg: `String should have at most ${params.limit} characters`, type: 'string_too_long' };
+    case 'minItems':
+      return { loc, msg: `List should have at least ${params.limit} items`, type: 'too_short' };
+    case 'maxItems':
+      return { loc, msg: `List should have at most ${params.limit} items`, type: 'too_long' };
+    case 'minimum':
+      return {
+        loc,
+        msg: `Input should be greater than or equal to ${params.limit}`,
+        type: 'greater_than_equal',
+      };
+    case 'maximum':
+      return { loc, msg: `Input should be less than or equal to ${params.limit}`, type: 'less_than_equal' };
+    case 'enum':
+    case 'const':
+    case 'anyOf':
+      return { loc, msg: 'Input should be one of the allowed values', type: 'enum' };
+    case 'format':
+      return { loc, msg: `Input should be a valid ${params.format}`, type: `${params.format}_format` };
+    case 'pattern':
+      return { loc, msg: 'String does not match the expected pattern', type: 'string_pattern_mismatch' };
+    default:
+      return { loc, msg: error.message ?? 'Invalid value', type: error.keyword ?? 'value_error' };
+  }
+}
+
+/** Converts Ajv errors to FastAPI's `detail` list, dropping the noise of union branches. */
+export function toValidationIssues(
+  errors: readonly (FastifySchemaValidationError | ErrorObject)[],
+  part: string,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  // Ajv reports each failed branch of an anyOf (e.g. every literal of an enum) before the anyOf
+  // itself; the anyOf error alone says what a client needs.
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  for (const error of errors) {
+    if (error.keyword !== 'anyOf' && anyOfPaths.has(error.instancePath)) continue;
+    const issue = issueOf(error, part === 'querystring' ? 'query' : part === 'params' ? 'path' : part);
+    const key = JSON.stringify([issue.loc, issue.type]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}

@@ -1,0 +1,83 @@
+// Test wiring: the real app over the storage shape the environment selects. With DATABASE_URL /
+// REDIS_URL set (CI's second run) tests use that PostgreSQL database and Redis; otherwise an
+// in-memory PGlite and the in-process store. Every test makes its own tenants, and every Redis
+// store gets its own key prefix, so test files can share one database and one Redis.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../src/app.ts';
+import type { Config } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/platform/db/index.ts';
+import { migrate } from '../../src/platform/db/index.ts';
+import { createPgliteDatabase } from '../../src/platform/db/pglite.ts';
+import { createPostgresDatabase } from '../../src/platform/db/postgres.ts';
+import type { StateStore } from '../../src/platform/store/index.ts';
+import { createMemoryStore } from '../../src/platform/store/memory.ts';
+import { createRedisStore } from '../../src/platform/store/redis.ts';
+
+export const serverShape = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== '';
+export const redisShape = process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== '';
+
+export const TEST_SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';
+export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+/** A validated config as production code would load it, with test-friendly defaults. */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    SECRET_KEY: TEST_SECRET_KEY,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    PASSWORD_HASH_COST: '4',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: `/tmp/tradewise-test-${randomUUID()}`,
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    ...env,
+  });
+}
+
+export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<Database> {
+  const db = serverShape
+    ? createPostgresDatabase({ url: process.env.DATABASE_URL as string, poolSize: options.poolSize ?? 5 })
+    : await createPgliteDatabase({});
+  await migrate(db);
+  return db;
+}
+
+export function createTestStore(): StateStore {
+  return redisShape
+    ? createRedisStore({ url: process.env.REDIS_URL as string, keyPrefix: `tw-test:${randomUUID()}:` })
+    : createMemoryStore();
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Database;
+  store: StateStore;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** Builds the app (not yet ready, so a test may add routes) over fresh test storage. */
+export async function buildTestApp(
+  env: Record<string, string | undefined> = {},
+  overrides: { db?: Database; store?: StateStore } = {},
+): Promise<TestApp> {
+  const config = testConfig(env);
+  const db = overrides.db ?? (await createTestDatabase());
+  const store = overrides.store ?? createTestStore();
+  const app = await buildApp({ config, db, store, logger: pino({ level: 'silent' }) });
+  return {
+    app,
+    db,
+    store,
+    config,
+    async close() {
+      await app.close();
+      await Promise.allSettled([
+        overrides.db ? undefined : db.close(),
+        overrides.store ? undefined : store.close(),
+      ]);
+    },
+  };
+}
