@@ -1,0 +1,7 @@
+// The command table: one line per command, each implemented in its own module.
+import type { Command } from '../context.ts';
+import { migrateCommand } from './migrate.ts';
+
+export const commands: Record<string, Command> = {
+  migrate: migrateCommand,
+};
