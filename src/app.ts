@@ -6,6 +6,8 @@ import Fastify, { LogController } from 'fastify';
 import type { Config } from './config.ts';
 import type { SecurityEventRecorder } from './features/audit/security-events.ts';
 import { createSecurityEventRecorder } from './features/audit/security-events.ts';
+import type { InTenant } from './features/audit/tenant-transaction.ts';
+import { createInTenant } from './features/audit/tenant-transaction.ts';
 import { createAuthenticate } from './features/auth/authenticate.ts';
 import type { TokenService } from './features/auth/tokens.ts';
 import { createTokenService } from './features/auth/tokens.ts';
@@ -13,6 +15,8 @@ import { healthRoutes } from './features/ops/health.routes.ts';
 import type { Database } from './platform/db/index.ts';
 import { errorsPlugin } from './platform/errors.ts';
 import { loggerOptions } from './platform/logging.ts';
+import type { Metrics } from './platform/metrics.ts';
+import { createMetrics } from './platform/metrics.ts';
 import { openapiPlugin } from './platform/openapi.ts';
 import { requestContextPlugin, requestIdFor } from './platform/request-context.ts';
 import type { StateStore } from './platform/store/index.ts';
@@ -31,9 +35,12 @@ export interface AppDeps {
   config: Config;
   db: Database;
   store: StateStore;
+  metrics: Metrics;
   tokens: TokenService;
   securityEvents: SecurityEventRecorder;
   authenticate: ReturnType<typeof createAuthenticate>;
+  /** Runs a handler's work in the request's tenant transaction, auditing mutations. */
+  inTenant: InTenant;
 }
 
 export interface BuildOptions {
@@ -42,6 +49,8 @@ export interface BuildOptions {
   store: StateStore;
   /** A logger to use instead of building one (tests pass a silent one). */
   logger?: FastifyBaseLogger;
+  /** Process-wide metrics (CPU, memory, event loop) are collected unless this is false. */
+  processMetrics?: boolean;
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -65,13 +74,18 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorateRequest('auth', null);
   app.setValidatorCompiler(compileValidator);
 
+  const metrics = createMetrics({ collectProcessMetrics: options.processMetrics });
   const securityEvents = createSecurityEventRecorder({ db, log: app.log });
+  securityEvents.onEvent((event) =>
+    metrics.securityEvents.inc({ event_type: event.type, severity: event.severity }),
+  );
   const tokens = createTokenService({
     secretKeys: config.secretKey,
     expireMinutes: config.accessTokenExpireMinutes,
   });
   const authenticate = createAuthenticate({ tokens, store, securityEvents });
-  const deps: AppDeps = { config, db, store, tokens, securityEvents, authenticate };
+  const inTenant = createInTenant({ db, metrics });
+  const deps: AppDeps = { config, db, store, metrics, tokens, securityEvents, authenticate, inTenant };
 
   // Platform, in pipeline order.
   await app.register(errorsPlugin);
@@ -82,11 +96,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes);
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 
-  // The API. Feature routes register here; the authenticated ones inside the context below.
+  // The API under /api/v1. Public feature routes register in `api`; everything that needs a
+  // user registers in `authenticated`, whose onRequest hook is the only way in.
   await app.register(
     async (api) => {
+      // public routes:
+
       await api.register(async (authenticated) => {
         authenticated.addHook('onRequest', deps.authenticate);
+        // authenticated routes:
       });
     },
     { prefix: '/api/v1' },

@@ -1,0 +1,92 @@
+// The one way a request touches tenant data: `inTenant(request, tx => …)`. It runs the work in a
+// row-level-security transaction for the request's tenant and, for a mutating request
+// (POST/PUT/PATCH/DELETE) whose work succeeds, writes the audit record in that same transaction
+// before it commits — so no committed change is ever without its record, and a request that
+// fails leaves neither change nor record.
+import type { FastifyRequest } from 'fastify';
+import type { Database, Tx } from '../../platform/db/index.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import { insertAuditRecord } from './audit.repository.ts';
+
+/** What the handler says about its change. Field names only — never secret values. */
+export interface AuditNote {
+  /** `<resource>.<verb>`, e.g. `bot.create`, `user.deactivate`. */
+  action: string;
+  resourceType?: string;
+  resourceId?: string;
+  /** Names of the fields the change set or altered. */
+  fields?: readonly string[];
+  details?: Record<string, unknown>;
+}
+
+export interface TenantTx extends Tx {
+  /** Describes the change; the last note wins. Without one, the action is derived from the route. */
+  audit(note: AuditNote): void;
+}
+
+export interface InTenantOptions {
+  /** Defaults to the authenticated tenant; pre-login routes (register, login) name it. */
+  tenantId?: string;
+  /** Defaults to the authenticated user. */
+  actor?: { userId: string; email: string };
+}
+
+export type InTenant = <T>(
+  request: FastifyRequest,
+  work: (tx: TenantTx) => Promise<T>,
+  options?: InTenantOptions,
+) => Promise<T>;
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The status a route answers on success: the first 2xx of its response schema, else 200. */
+export function successStatus(request: FastifyRequest): number {
+  const response = (request.routeOptions.schema?.response ?? {}) as Record<string, unknown>;
+  const codes = Object.keys(response)
+    .map(Number)
+    .filter((code) => code >= 200 && code < 300)
+    .sort((a, b) => a - b);
+  return codes[0] ?? 200;
+}
+
+function pathOf(request: FastifyRequest): string {
+  const query = request.url.indexOf('?');
+  return query === -1 ? request.url : request.url.slice(0, query);
+}
+
+export function createInTenant(deps: { db: Database; metrics: Metrics }): InTenant {
+  return async (request, work, options = {}) => {
+    const tenantId = options.tenantId ?? request.auth?.tenantId;
+    if (tenantId === undefined) throw new TypeError('inTenant needs an authenticated request or a tenantId');
+    const actor =
+      options.actor ??
+      (request.auth ? { userId: request.auth.userId, email: request.auth.email } : undefined);
+    let recorded = false;
+    const result = await deps.db.withTenant(tenantId, async (tx) => {
+      let note: AuditNote | undefined;
+      const value = await work({ ...tx, audit: (n) => void (note = n) });
+      if (MUTATING.has(request.method)) {
+        const route = request.routeOptions.url ?? pathOf(request);
+        await insertAuditRecord(tx, {
+          tenantId,
+          actorUserId: actor?.userId ?? null,
+          actorEmail: actor?.email ?? null,
+          ip: request.ip,
+          method: request.method,
+          route,
+          path: pathOf(request),
+          status: successStatus(request),
+          requestId: request.id,
+          action: note?.action ?? `${request.method} ${route}`,
+          resourceType: note?.resourceType ?? null,
+          resourceId: note?.resourceId ?? null,
+          changes: { fields: [...(note?.fields ?? [])], ...(note?.details ?? {}) },
+        });
+        recorded = true;
+      }
+      return value;
+    });
+    if (recorded) deps.metrics.auditRecords.inc();
+    return result;
+  };
+}

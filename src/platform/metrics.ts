@@ -1,0 +1,77 @@
+// Prometheus metrics: the original design's names, plus what an operator needs to watch the
+// pipeline. One registry per app instance (tests build many apps). No label ever takes an
+// unbounded value: no IPs, e-mails, user ids or raw paths — routes are patterns.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export function createMetrics(options: { collectProcessMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.collectProcessMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  return {
+    registry,
+    securityEvents: new Counter({
+      name: 'security_events_total',
+      help: 'Security events recorded, by type and severity',
+      labelNames: ['event_type', 'severity'] as const,
+      registers,
+    }),
+    failedLogins: new Counter({
+      name: 'failed_logins_total',
+      help: 'Failed login attempts (the client IP is in the security event, never a label)',
+      registers,
+    }),
+    authDuration: new Histogram({
+      name: 'auth_duration_seconds',
+      help: 'Time spent authenticating a login (credential check included)',
+      labelNames: ['outcome'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5],
+      registers,
+    }),
+    activeSessions: new Gauge({
+      name: 'active_sessions_gauge',
+      help: 'Live (unrevoked, unexpired) sessions',
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route pattern and status',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    rateLimitDecisions: new Counter({
+      name: 'rate_limit_decisions_total',
+      help: 'Rate-limit decisions by limiter and outcome',
+      labelNames: ['limiter', 'outcome'] as const,
+      registers,
+    }),
+    ipBlocks: new Counter({ name: 'ip_blocks_total', help: 'IP blocks imposed', registers }),
+    blockedRequests: new Counter({
+      name: 'blocked_requests_total',
+      help: 'Requests refused because their IP is blocked',
+      registers,
+    }),
+    tokenRevocations: new Counter({
+      name: 'token_revocations_total',
+      help: 'Token and session revocations by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    outboundTests: new Counter({
+      name: 'outbound_connection_tests_total',
+      help: 'Bot connection tests by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    alertsSent: new Counter({
+      name: 'alerts_sent_total',
+      help: 'Alert webhook deliveries by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    auditRecords: new Counter({ name: 'audit_records_total', help: 'Audit records written', registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
