@@ -64,7 +64,12 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
     let recorded = false;
     const result = await deps.db.withTenant(tenantId, async (tx) => {
       let note: AuditNote | undefined;
-      const value = await work({ ...tx, audit: (n) => void (note = n) });
+      const value = await work({
+        ...tx,
+        audit: (n) => {
+          note = n;
+        },
+      });
       if (MUTATING.has(request.method)) {
         const route = request.routeOptions.url ?? pathOf(request);
         await insertAuditRecord(tx, {
