@@ -23,6 +23,8 @@ export interface RedisStoreOptions {
   url: string;
   keyPrefix: string;
   commandTimeoutMs?: number;
+  /** How long a command waits for a connection that is being (re)established. */
+  readyWaitMs?: number;
 }
 
 export function createRedisStore(options: RedisStoreOptions): StateStore {
@@ -39,8 +41,22 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
   client.on('error', () => {});
   client.defineCommand('twIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
 
+  // Without an offline queue a command sent before the connection is up fails at once. Right after
+  // start-up and during a reconnect, wait briefly for the connection instead of failing the caller.
+  const connected = (): Promise<void> =>
+    new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, options.readyWaitMs ?? 1_000);
+      client.on('ready', done);
+    });
+
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
+      if (client.status !== 'ready') await connected();
       return await work();
     } catch (error) {
       throw new StoreUnavailableError(error);
