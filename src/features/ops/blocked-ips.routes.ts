@@ -1,0 +1,61 @@
+// Platform operations on IP blocks. Operator role only: a tenant admin can neither see nor lift
+// platform-wide blocks.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { AppDeps } from '../../app.ts';
+import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { requireRole } from '../auth/authenticate.ts';
+import { clientKey, isClientKey } from '../protection/client-key.ts';
+import type { IpBlocks } from '../protection/ip-blocks.ts';
+
+const IpBlock = Type.Object({
+  ip: Type.String(),
+  reason: Type.String(),
+  blocked_at: Type.String({ format: 'date-time' }),
+  expires_at: Type.String({ format: 'date-time' }),
+});
+
+export async function blockedIpRoutes(app: FastifyInstance, deps: AppDeps & { ipBlocks: IpBlocks }) {
+  const operatorOnly = requireRole('operator', deps.securityEvents);
+
+  app.get(
+    '/ops/blocked-ips',
+    {
+      preHandler: operatorOnly,
+      schema: {
+        tags: ['operations'],
+        security: [{ bearerAuth: [] }],
+        response: { 200: Type.Object({ items: Type.Array(IpBlock) }) },
+      },
+    },
+    async () => ({ items: await deps.ipBlocks.list() }),
+  );
+
+  app.delete(
+    '/ops/blocked-ips/:ip',
+    {
+      preHandler: operatorOnly,
+      schema: {
+        tags: ['operations'],
+        security: [{ bearerAuth: [] }],
+        params: Type.Object({ ip: Type.String({ maxLength: 64 }) }),
+        response: { 204: Type.Null() },
+      },
+    },
+    async (request, reply) => {
+      const { ip } = request.params as { ip: string };
+      if (!isClientKey(ip)) {
+        throw new ValidationFailed([
+          { loc: ['path', 'ip'], msg: 'Input should be a valid IP address', type: 'ip_address' },
+        ]);
+      }
+      const lifted = await deps.ipBlocks.lift(ip);
+      if (!lifted) throw new AppError(404, 'NOT_FOUND', 'No block for this address');
+      request.log.warn(
+        { lifted: clientKey(ip), operator: request.auth?.userId },
+        'IP block lifted by operator',
+      );
+      return reply.code(204).send();
+    },
+  );
+}
