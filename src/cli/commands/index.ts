@@ -1,7 +1,10 @@
 // The command table: one line per command, each implemented in its own module.
 import type { Command } from '../context.ts';
+import { listBlockedIpsCommand, unblockIpCommand } from './blocked-ips.ts';
 import { migrateCommand } from './migrate.ts';
 
 export const commands: Record<string, Command> = {
   migrate: migrateCommand,
+  'list-blocked-ips': listBlockedIpsCommand,
+  'unblock-ip': unblockIpCommand,
 };
