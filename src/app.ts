@@ -11,7 +11,9 @@ import { createInTenant } from './features/audit/tenant-transaction.ts';
 import { createAuthenticate } from './features/auth/authenticate.ts';
 import type { TokenService } from './features/auth/tokens.ts';
 import { createTokenService } from './features/auth/tokens.ts';
+import { botRoutes } from './features/bots/bots.routes.ts';
 import { healthRoutes } from './features/ops/health.routes.ts';
+import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts';
 import type { Database } from './platform/db/index.ts';
 import { errorsPlugin } from './platform/errors.ts';
 import { loggerOptions } from './platform/logging.ts';
@@ -105,6 +107,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       await api.register(async (authenticated) => {
         authenticated.addHook('onRequest', deps.authenticate);
         // authenticated routes:
+        await authenticated.register(botRoutes, deps);
+        await authenticated.register(subscriptionRoutes, deps);
       });
     },
     { prefix: '/api/v1' },

@@ -1,0 +1,18 @@
+// The bot feature's errors. A bot of another tenant and a bot that never existed get the same 404,
+// byte for byte: existence is not disclosed across tenants (OWASP ASVS 8.2.2).
+import { AppError } from '../../platform/errors.ts';
+
+export const botNotFound = (): AppError => new AppError(404, 'BOT_NOT_FOUND', 'Bot not found');
+
+/**
+ * One message whatever rule refused the URL (scheme, userinfo, loopback, metadata, a redirect hop...),
+ * so that the answer cannot be used to map the internal network; the reason goes to the security event.
+ */
+export const urlNotAllowed = (): AppError => new AppError(422, 'URL_NOT_ALLOWED', 'URL is not allowed');
+
+export const botNotConnectable = (): AppError =>
+  new AppError(409, 'BOT_NOT_CONNECTABLE', 'Bot has no API URL and token to test');
+
+/** The stored token cannot be opened (tampered, moved from another row, key removed): set it again. */
+export const botTokenUnreadable = (): AppError =>
+  new AppError(409, 'BOT_TOKEN_UNREADABLE', 'Stored API token cannot be used; set it again');

@@ -1,0 +1,124 @@
+// SQL for bots. Every function takes the tenant transaction first; row-level security scopes it to
+// the request's tenant, so another tenant's bot is simply not found. The encrypted token column is
+// read only by `findBotConnection`; every other query reports whether a token is set, nothing more.
+import type { Tx } from '../../platform/db/index.ts';
+import type { Position } from './pagination.ts';
+import { keysetSql } from './pagination.ts';
+
+export interface BotRow extends Position {
+  id: string;
+  name: string;
+  kind: string;
+  exchange: string;
+  strategy: string;
+  status: string;
+  api_url: string | null;
+  has_api_token: boolean;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const keyset = keysetSql(1);
+const COLUMNS = `id, name, kind, exchange, strategy, status, api_url,
+  api_token_encrypted IS NOT NULL AS has_api_token, created_at, updated_at, ${keyset.createdUs}`;
+
+export interface NewBot {
+  id: string;
+  createdBy: string | null;
+  name: string;
+  kind: string;
+  exchange: string;
+  strategy: string;
+  apiUrl: string | null;
+  apiTokenEncrypted: string | null;
+}
+
+export async function insertBot(tx: Tx, bot: NewBot): Promise<BotRow> {
+  const { rows } = await tx.query<BotRow>(
+    `INSERT INTO bots (id, tenant_id, created_by, name, kind, exchange, strategy, api_url, api_token_encrypted)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     RETURNING ${COLUMNS}`,
+    [
+      bot.id,
+      tx.tenantId,
+      bot.createdBy,
+      bot.name,
+      bot.kind,
+      bot.exchange,
+      bot.strategy,
+      bot.apiUrl,
+      bot.apiTokenEncrypted,
+    ],
+  );
+  return rows[0] as BotRow;
+}
+
+/** `forUpdate` locks the row for the rest of the transaction (read-check-write on update). */
+export async function findBot(tx: Tx, id: string, options: { forUpdate?: boolean } = {}) {
+  const { rows } = await tx.query<BotRow>(
+    `SELECT ${COLUMNS} FROM bots WHERE id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** One page in (created_at, id) order, plus one row that says whether another page follows. */
+export async function listBots(tx: Tx, page: { after: Position | null; limit: number }): Promise<BotRow[]> {
+  const { rows } = await tx.query<BotRow>(
+    `SELECT ${COLUMNS} FROM bots WHERE ${keyset.where} ${keyset.order} LIMIT $3`,
+    [page.after?.createdUs ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+  return rows;
+}
+
+export interface BotChanges {
+  name: string;
+  kind: string;
+  exchange: string;
+  strategy: string;
+  status: string;
+  apiUrl: string | null;
+  /** `undefined` keeps the stored token; a string replaces it; null removes it. */
+  apiTokenEncrypted: string | null | undefined;
+}
+
+export async function updateBot(tx: Tx, id: string, changes: BotChanges): Promise<BotRow | undefined> {
+  const keepToken = changes.apiTokenEncrypted === undefined;
+  const { rows } = await tx.query<BotRow>(
+    `UPDATE bots SET name = $2, kind = $3, exchange = $4, strategy = $5, status = $6, api_url = $7,
+       api_token_encrypted = CASE WHEN $8::boolean THEN api_token_encrypted ELSE $9 END, updated_at = now()
+     WHERE id = $1
+     RETURNING ${COLUMNS}`,
+    [
+      id,
+      changes.name,
+      changes.kind,
+      changes.exchange,
+      changes.strategy,
+      changes.status,
+      changes.apiUrl,
+      keepToken,
+      keepToken ? null : changes.apiTokenEncrypted,
+    ],
+  );
+  return rows[0];
+}
+
+export async function deleteBot(tx: Tx, id: string): Promise<boolean> {
+  const { rowCount } = await tx.query('DELETE FROM bots WHERE id = $1', [id]);
+  return rowCount > 0;
+}
+
+export interface BotConnectionRow {
+  api_url: string | null;
+  api_token_encrypted: string | null;
+}
+
+/** The stored URL and sealed token of one bot: the connection test's input, and nothing else. */
+export async function findBotConnection(tx: Tx, id: string): Promise<BotConnectionRow | undefined> {
+  const { rows } = await tx.query<BotConnectionRow>(
+    'SELECT api_url, api_token_encrypted FROM bots WHERE id = $1',
+    [id],
+  );
+  return rows[0];
+}

@@ -1,0 +1,91 @@
+// Bots: the tenant's own trading bots (CONTRACT.md "Bots"). Every route runs in the request's tenant
+// transaction, so another tenant's bot id is a 404 identical to a random one; a malformed id is a
+// 422 on every route (the params schema), before any database work.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { AppDeps } from '../../app.ts';
+import type { Resolver } from '../../platform/http/index.ts';
+import { createBotTokenCipher } from './bot-token.ts';
+import { botNotFound } from './bots.errors.ts';
+import { deleteBot, findBot, listBots } from './bots.repository.ts';
+import { Bot, BotCreateBody, BotList, BotUpdateBody, ErrorBody, IdParams } from './bots.schemas.ts';
+import { checkBotInput, createBot, newBotId, replaceBot, toBotView } from './bots.service.ts';
+import { connectionTestRoutes } from './connection-test.routes.ts';
+import { createConnectionTester } from './connection-test.service.ts';
+import { decodeCursor, ListQuery, toPage } from './pagination.ts';
+
+export interface BotRoutesOptions extends AppDeps {
+  /** Tests only: resolves host names for the SSRF check instead of the system resolver. */
+  outboundResolver?: Resolver;
+}
+
+const tags = ['bots'];
+
+export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesOptions) {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  const cipher = createBotTokenCipher(deps.config.encryptionKey);
+  const tester = createConnectionTester({ ...deps, resolver: deps.outboundResolver });
+
+  app.get(
+    '/bots',
+    { schema: { tags, querystring: ListQuery, response: { 200: BotList } } },
+    async (request) => {
+      const after = decodeCursor(request.query.cursor);
+      const rows = await deps.inTenant(request, (tx) => listBots(tx, { after, limit: request.query.limit }));
+      return toPage(rows, request.query.limit, toBotView);
+    },
+  );
+
+  app.post(
+    '/bots',
+    { schema: { tags, body: BotCreateBody, response: { 201: Bot } } },
+    async (request, reply) => {
+      checkBotInput(request.body);
+      const id = newBotId();
+      const { api_url: apiUrl } = request.body;
+      if (typeof apiUrl === 'string') await tester.vetUrlForStorage(request, apiUrl, id);
+      const createdBy = request.auth?.userId as string;
+      const bot = await deps.inTenant(request, (tx) =>
+        createBot(tx, cipher, { id, createdBy, body: request.body }),
+      );
+      return reply.code(201).send(bot);
+    },
+  );
+
+  app.get(
+    '/bots/:id',
+    { schema: { tags, params: IdParams, response: { 200: Bot, 404: ErrorBody } } },
+    async (request) => {
+      const row = await deps.inTenant(request, (tx) => findBot(tx, request.params.id));
+      if (row === undefined) throw botNotFound();
+      return toBotView(row);
+    },
+  );
+
+  app.put(
+    '/bots/:id',
+    { schema: { tags, params: IdParams, body: BotUpdateBody, response: { 200: Bot, 404: ErrorBody } } },
+    async (request) => {
+      checkBotInput(request.body);
+      const { api_url: apiUrl } = request.body;
+      if (typeof apiUrl === 'string') await tester.vetUrlForStorage(request, apiUrl, request.params.id);
+      return deps.inTenant(request, (tx) => replaceBot(tx, cipher, request.params.id, request.body));
+    },
+  );
+
+  app.delete(
+    '/bots/:id',
+    { schema: { tags, params: IdParams, response: { 204: Type.Null(), 404: ErrorBody } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      await deps.inTenant(request, async (tx) => {
+        if (!(await deleteBot(tx, id))) throw botNotFound();
+        tx.audit({ action: 'bot.delete', resourceType: 'bot', resourceId: id });
+      });
+      return reply.code(204).send(null);
+    },
+  );
+
+  connectionTestRoutes(app, { deps, cipher, tester });
+}

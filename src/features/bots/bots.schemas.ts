@@ -1,0 +1,71 @@
+// Request and response schemas of the bot routes. Bodies refuse unknown fields (validation.ts), so
+// `id`, `tenant_id`, `has_api_token` or (on create) `status` cannot be mass-assigned; the response
+// schema is the allow-list of what leaves the service, so the encrypted token column cannot leak.
+import type { Static } from 'typebox';
+import { Type } from 'typebox';
+
+export const BOT_KINDS = ['internal', 'external'] as const;
+export const BOT_STATUSES = ['stopped', 'running', 'paused', 'error'] as const;
+
+/** RFC 4122 text form only (ajv's `uuid` format also takes `urn:uuid:`, which PostgreSQL does not). */
+export const Uuid = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+});
+
+export const IdParams = Type.Object({ id: Uuid });
+
+// Bounds stop oversized values before any work; the token's rules are checked in bot-token.ts so
+// that their messages are the seed's.
+const ApiUrl = Type.String({ minLength: 1, maxLength: 2048 });
+const ApiToken = Type.String({ maxLength: 4096 });
+
+const botFields = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  kind: Type.Enum(BOT_KINDS),
+  exchange: Type.String({ minLength: 1, maxLength: 50 }),
+  strategy: Type.String({ minLength: 1, maxLength: 50 }),
+  // null (or omitted) means "no URL"; an external bot must have one.
+  api_url: Type.Optional(Type.Union([ApiUrl, Type.Null()])),
+  // Write-only. On update, omitted keeps the stored token and null removes it.
+  api_token: Type.Optional(Type.Union([ApiToken, Type.Null()])),
+};
+
+export const BotCreateBody = Type.Object(botFields);
+export const BotUpdateBody = Type.Object({ ...botFields, status: Type.Enum(BOT_STATUSES) });
+
+export type BotCreateInput = Static<typeof BotCreateBody>;
+export type BotUpdateInput = Static<typeof BotUpdateBody>;
+
+export const Bot = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: Type.Enum(BOT_KINDS),
+  exchange: Type.String(),
+  strategy: Type.String(),
+  status: Type.Enum(BOT_STATUSES),
+  api_url: Type.Union([Type.String(), Type.Null()]),
+  has_api_token: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+export type BotView = Static<typeof Bot>;
+
+export const BotList = Type.Object({
+  items: Type.Array(Bot),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const ConnectionTestBody = Type.Object({ api_url: ApiUrl, api_token: ApiToken });
+
+export type ConnectionTestInput = Static<typeof ConnectionTestBody>;
+
+/** Never anything the remote side sent beyond its status code: `error` is a fixed category. */
+export const ConnectionTestResult = Type.Object({
+  ok: Type.Boolean(),
+  status_code: Type.Union([Type.Integer(), Type.Null()]),
+  latency_ms: Type.Integer(),
+  error: Type.Optional(Type.String()),
+});
+
+export const ErrorBody = Type.Object({ detail: Type.String(), code: Type.String() });

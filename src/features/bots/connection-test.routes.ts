@@ -1,0 +1,61 @@
+// Connection tests: `GET api_url` with the bearer token, answering only {ok, status_code,
+// latency_ms, error?}. The outbound call runs outside any database transaction (it may take
+// seconds); the audit record of who tested what is written before it, in its own transaction.
+// Rate limits on these routes belong to the protection feature.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import type { DataCipher } from '../../platform/crypto/index.ts';
+import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { tokenIssues } from './bot-token.ts';
+import { ConnectionTestBody, ConnectionTestResult, ErrorBody, IdParams } from './bots.schemas.ts';
+import { storedConnection } from './bots.service.ts';
+import type { ConnectionTester } from './connection-test.service.ts';
+import { hostOf } from './connection-test.service.ts';
+
+const tags = ['bots'];
+
+export function connectionTestRoutes(
+  plugin: FastifyInstance,
+  { deps, cipher, tester }: { deps: AppDeps; cipher: DataCipher; tester: ConnectionTester },
+): void {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/external-bots/test-connection',
+    { schema: { tags, body: ConnectionTestBody, response: { 200: ConnectionTestResult } } },
+    async (request) => {
+      const { api_url: url, api_token: token } = request.body;
+      const issues = tokenIssues(token, ['body', 'api_token']);
+      if (issues.length > 0) throw new ValidationFailed(issues);
+      await deps.inTenant(request, async (tx) => {
+        tx.audit({ action: 'external_bot.test_connection', details: { host: hostOf(url) } });
+      });
+      return tester.test(request, url, token);
+    },
+  );
+
+  app.post(
+    '/bots/:id/test-connection',
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        response: { 200: ConnectionTestResult, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      try {
+        const { url, token } = await deps.inTenant(request, (tx) => storedConnection(tx, cipher, id));
+        return await tester.test(request, url, token, id);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'BOT_TOKEN_UNREADABLE') {
+          // Tampering, a row swap or a removed key: worth an operator's look, never the token itself.
+          request.log.warn({ bot_id: id }, 'stored bot token could not be opened');
+        }
+        throw error;
+      }
+    },
+  );
+}

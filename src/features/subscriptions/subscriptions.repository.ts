@@ -1,0 +1,72 @@
+// SQL for subscriptions. Row-level security scopes every statement to the tenant; the user filter
+// makes them the caller's own. The bot is looked up through `bots` (RLS-filtered) rather than
+// trusted to the foreign key, which PostgreSQL checks without row-level security: a foreign key
+// alone would accept another tenant's bot id.
+import type { Tx } from '../../platform/db/index.ts';
+import type { Position } from '../bots/pagination.ts';
+import { keysetSql } from '../bots/pagination.ts';
+
+export interface SubscriptionRow extends Position {
+  id: string;
+  bot_id: string;
+  plan: string;
+  status: string;
+  created_at: Date | string;
+  cancelled_at: Date | string | null;
+}
+
+const keyset = keysetSql(2);
+const COLUMNS = `id, bot_id, plan, status, created_at, cancelled_at, ${keyset.createdUs}`;
+
+/** Undefined when the bot is not visible in this tenant. Throws SQLSTATE 23505 on a duplicate. */
+export async function insertSubscription(
+  tx: Tx,
+  subscription: { userId: string; botId: string; plan: string },
+): Promise<SubscriptionRow | undefined> {
+  const { rows } = await tx.query<SubscriptionRow>(
+    `INSERT INTO subscriptions (tenant_id, user_id, bot_id, plan)
+     SELECT $1, $2, bots.id, $4 FROM bots WHERE bots.id = $3
+     RETURNING ${COLUMNS}`,
+    [tx.tenantId, subscription.userId, subscription.botId, subscription.plan],
+  );
+  return rows[0];
+}
+
+export async function findSubscription(
+  tx: Tx,
+  userId: string,
+  id: string,
+): Promise<SubscriptionRow | undefined> {
+  const { rows } = await tx.query<SubscriptionRow>(
+    `SELECT ${COLUMNS} FROM subscriptions WHERE user_id = $1 AND id = $2`,
+    [userId, id],
+  );
+  return rows[0];
+}
+
+export async function listSubscriptions(
+  tx: Tx,
+  userId: string,
+  page: { after: Position | null; limit: number },
+): Promise<SubscriptionRow[]> {
+  const { rows } = await tx.query<SubscriptionRow>(
+    `SELECT ${COLUMNS} FROM subscriptions WHERE user_id = $1 AND ${keyset.where} ${keyset.order} LIMIT $4`,
+    [userId, page.after?.createdUs ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+  return rows;
+}
+
+/** Cancels (idempotently: a second cancel keeps the first time). Undefined when not the user's. */
+export async function cancelSubscription(
+  tx: Tx,
+  userId: string,
+  id: string,
+): Promise<SubscriptionRow | undefined> {
+  const { rows } = await tx.query<SubscriptionRow>(
+    `UPDATE subscriptions SET status = 'cancelled', cancelled_at = coalesce(cancelled_at, now())
+     WHERE user_id = $1 AND id = $2
+     RETURNING ${COLUMNS}`,
+    [userId, id],
+  );
+  return rows[0];
+}

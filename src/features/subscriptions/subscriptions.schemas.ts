@@ -1,0 +1,28 @@
+// Request and response schemas of the subscription routes; the response is the allow-list of
+// what leaves the service (no tenant or user ids: a subscription is only ever shown to its user).
+import type { Static } from 'typebox';
+import { Type } from 'typebox';
+import { Uuid } from '../bots/bots.schemas.ts';
+
+export const PLANS = ['free', 'pro'] as const;
+export const SUBSCRIPTION_STATUSES = ['active', 'cancelled'] as const;
+
+export const SubscriptionCreateBody = Type.Object({ bot_id: Uuid, plan: Type.Enum(PLANS) });
+
+export type SubscriptionCreateInput = Static<typeof SubscriptionCreateBody>;
+
+export const Subscription = Type.Object({
+  id: Type.String(),
+  bot_id: Type.String(),
+  plan: Type.Enum(PLANS),
+  status: Type.Enum(SUBSCRIPTION_STATUSES),
+  created_at: Type.String({ format: 'date-time' }),
+  cancelled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export type SubscriptionView = Static<typeof Subscription>;
+
+export const SubscriptionList = Type.Object({
+  items: Type.Array(Subscription),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});

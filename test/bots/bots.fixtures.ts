@@ -1,0 +1,47 @@
+// Shared helpers for the bot and subscription tests: requests as a given user, and a valid bot.
+import type { LightMyRequestResponse } from 'fastify';
+import type { TestApp } from '../helpers/app.ts';
+import type { TestIdentity } from '../helpers/identity.ts';
+
+export const API = '/api/v1';
+
+/** A public IP literal: storing it needs no DNS lookup, and no test ever connects to it. */
+export const PUBLIC_URL = 'https://93.184.215.14/health';
+
+export function validBot(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'Momentum', kind: 'internal', exchange: 'binance', strategy: 'momentum', ...overrides };
+}
+
+export interface Caller {
+  get(path: string): Promise<LightMyRequestResponse>;
+  post(path: string, payload?: unknown): Promise<LightMyRequestResponse>;
+  put(path: string, payload: unknown): Promise<LightMyRequestResponse>;
+  delete(path: string): Promise<LightMyRequestResponse>;
+}
+
+/** Requests under /api/v1 with `who`'s access token; every response is also kept in `seen`. */
+export function as(t: TestApp, who: TestIdentity, seen: LightMyRequestResponse[] = []): Caller {
+  const send = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, payload?: unknown) => {
+    const response = await t.app.inject({
+      method,
+      url: `${API}${path}`,
+      headers: who.headers,
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    });
+    seen.push(response);
+    return response;
+  };
+  return {
+    get: (path) => send('GET', path),
+    post: (path, payload) => send('POST', path, payload),
+    put: (path, payload) => send('PUT', path, payload),
+    delete: (path) => send('DELETE', path),
+  };
+}
+
+/** Creates a bot through the API and returns its id (fails the test on anything but 201). */
+export async function createBot(caller: Caller, overrides: Record<string, unknown> = {}): Promise<string> {
+  const res = await caller.post('/bots', validBot(overrides));
+  if (res.statusCode !== 201) throw new Error(`bot not created: ${res.statusCode} ${res.body}`);
+  return res.json().id as string;
+}
