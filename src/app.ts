@@ -11,11 +11,17 @@ import { createInTenant } from './features/audit/tenant-transaction.ts';
 import { createAuthenticate } from './features/auth/authenticate.ts';
 import type { TokenService } from './features/auth/tokens.ts';
 import { createTokenService } from './features/auth/tokens.ts';
-import { botRoutes } from './features/bots/bots.routes.ts';
 import { healthRoutes } from './features/ops/health.routes.ts';
-import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts';
+import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.ts';
 import type { Database } from './platform/db/index.ts';
 import { errorsPlugin } from './platform/errors.ts';
+import {
+  clientErrorHandler,
+  createServerFactory,
+  frameworkErrors,
+  hardeningPlugin,
+  tlsOptions,
+} from './platform/hardening/index.ts';
 import { loggerOptions } from './platform/logging.ts';
 import type { Metrics } from './platform/metrics.ts';
 import { createMetrics } from './platform/metrics.ts';
@@ -68,6 +74,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    // Direct TLS when TLS_CERT_FILE/TLS_KEY_FILE are set; header-size and slow-client limits;
+    // contract-shaped answers for what Node and the router refuse before any hook runs.
+    serverFactory: createServerFactory(tlsOptions(config)),
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
@@ -92,10 +103,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Platform, in pipeline order.
   await app.register(errorsPlugin);
   await app.register(requestContextPlugin);
+  await app.register(hardeningPlugin, { config });
+  await app.register(httpMetricsPlugin, { metrics });
   await app.register(openapiPlugin);
 
   // Public context: operations endpoints at the root.
   await app.register(healthRoutes);
+  await app.register(metricsRoutes, deps);
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 
   // The API under /api/v1. Public feature routes register in `api`; everything that needs a
@@ -107,8 +121,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       await api.register(async (authenticated) => {
         authenticated.addHook('onRequest', deps.authenticate);
         // authenticated routes:
-        await authenticated.register(botRoutes, deps);
-        await authenticated.register(subscriptionRoutes, deps);
       });
     },
     { prefix: '/api/v1' },

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { DOCS_CONTENT_SECURITY_POLICY } from './hardening/security-headers.ts';
 
 export const openapiPlugin = fp(
   async (app: FastifyInstance) => {
@@ -22,7 +23,8 @@ export const openapiPlugin = fp(
         },
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    // The reference's own CSP: scripts, styles and images from this server only, no inline code.
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CONTENT_SECURITY_POLICY });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   },
   { name: 'openapi' },

@@ -30,7 +30,21 @@ const textAjv = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
 
 type JsonSchema = Record<string, unknown>;
 
-/** Deep copy of `schema` in which every object schema that says nothing refuses unknown keys. */
+/**
+ * Safety net for body schemas that forget a bound (OWASP ASVS 5.1.4 / 13.1.x): a string without
+ * maxLength takes at most this many characters, an array without maxItems this many items.
+ * Routes that need other bounds say so in their schema.
+ */
+export const DEFAULT_MAX_STRING_LENGTH = 8192;
+export const DEFAULT_MAX_ITEMS = 1000;
+
+const hasType = (schema: JsonSchema, type: string): boolean =>
+  schema.type === type || (Array.isArray(schema.type) && schema.type.includes(type));
+
+/**
+ * Deep copy of `schema` in which every object schema that says nothing refuses unknown keys, and
+ * every string and array schema without a bound gets the default one.
+ */
 function closeObjects(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closeObjects);
   if (schema === null || typeof schema !== 'object') return schema;
@@ -43,6 +57,8 @@ function closeObjects(schema: unknown): unknown {
   ) {
     copy.additionalProperties = false;
   }
+  if (hasType(copy, 'string') && copy.maxLength === undefined) copy.maxLength = DEFAULT_MAX_STRING_LENGTH;
+  if (hasType(copy, 'array') && copy.maxItems === undefined) copy.maxItems = DEFAULT_MAX_ITEMS;
   return copy;
 }
 

@@ -1,0 +1,116 @@
+// GET /metrics (Prometheus text) and the HTTP duration histogram behind it.
+// Access: `Authorization: Bearer <METRICS_TOKEN>` when the token is configured; otherwise only a
+// loopback peer (the socket's address: X-Forwarded-For never counts). Every refusal is an
+// `unauthorized_access_attempt`: the deployment's proxy never forwards /metrics, so a refused
+// scrape comes from inside the network and deserves a look.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AppDeps } from '../../app.ts';
+import { AppError } from '../../platform/errors.ts';
+import { IMPLEMENTED_METHODS } from '../../platform/hardening/methods.ts';
+import { isLoopback } from '../../platform/hardening/transport.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import { SECURITY_EVENT_TYPES, severityOf } from '../audit/security-events.ts';
+
+type DurationChild = ReturnType<Metrics['httpDuration']['labels']>;
+
+/**
+ * Records every answer in `http_request_duration_seconds{method, route, status_code}`. The route
+ * is the matched pattern (`/api/v1/bots/:id`), `unmatched` for 404s, never the raw path; methods
+ * outside the implemented set are `OTHER`. All three labels are therefore bounded.
+ */
+export const httpMetricsPlugin = fp(
+  async (app: FastifyInstance, options: { metrics: Metrics }) => {
+    const histogram = options.metrics.httpDuration;
+    // Label lookups hash and sort the label object; a map of children keyed by one string is cheaper.
+    const children = new Map<string, DurationChild>();
+    app.addHook('onResponse', async (request, reply) => {
+      const method = IMPLEMENTED_METHODS.has(request.method) ? request.method : 'OTHER';
+      const route = request.routeOptions.url ?? 'unmatched';
+      const status = reply.statusCode;
+      const key = `${method} ${status} ${route}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        child = histogram.labels({ method, route, status_code: String(status) });
+        children.set(key, child);
+      }
+      child.observe(reply.elapsedTime / 1000);
+    });
+  },
+  { name: 'http-metrics' },
+);
+
+/**
+ * Counters with labels appear only when first incremented, and Prometheus's increase() cannot
+ * see the step from "absent" to 1: start every security event series at zero so the first
+ * critical event already raises its alert.
+ */
+function primeSecurityEventSeries(metrics: Metrics): void {
+  for (const type of SECURITY_EVENT_TYPES) {
+    metrics.securityEvents.labels({ event_type: type, severity: severityOf(type) }).inc(0);
+  }
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant-time check of the bearer token (hashing first makes the lengths equal). */
+function presentsToken(request: FastifyRequest, expected: Buffer): boolean | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  if (!match) return false;
+  return timingSafeEqual(digest(match[1] as string), expected);
+}
+
+export async function metricsRoutes(app: FastifyInstance, deps: AppDeps) {
+  const { metrics, securityEvents, config } = deps;
+  primeSecurityEventSeries(metrics);
+  const expected = config.metricsToken === undefined ? null : digest(config.metricsToken);
+
+  async function refuse(request: FastifyRequest, reason: string, error: AppError): Promise<never> {
+    await securityEvents.record({
+      type: 'unauthorized_access_attempt',
+      description: 'Metrics read refused',
+      ip: request.ip,
+      requestId: request.id,
+      details: { endpoint: '/metrics', reason },
+    });
+    throw error;
+  }
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (bearer METRICS_TOKEN, or loopback when it is unset)',
+        security: [{ bearerAuth: [] }],
+      },
+    },
+    async (request, reply) => {
+      if (expected !== null) {
+        const presented = presentsToken(request, expected);
+        if (presented !== true) {
+          await refuse(
+            request,
+            presented === null ? 'missing_token' : 'wrong_token',
+            new AppError(401, 'NOT_AUTHENTICATED', 'Could not validate credentials', {
+              'www-authenticate': 'Bearer',
+            }),
+          );
+        }
+      } else if (!isLoopback(request.socket.remoteAddress)) {
+        await refuse(
+          request,
+          'not_loopback',
+          new AppError(403, 'FORBIDDEN', 'Metrics are only served to loopback clients'),
+        );
+      }
+      const body = await metrics.registry.metrics();
+      return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(body);
+    },
+  );
+}
