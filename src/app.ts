@@ -4,8 +4,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import Fastify, { LogController } from 'fastify';
 import type { Config } from './config.ts';
+import { auditRoutes } from './features/audit/audit.routes.ts';
 import type { SecurityEventRecorder } from './features/audit/security-events.ts';
-import { createSecurityEventRecorder } from './features/audit/security-events.ts';
+import { countSecurityEvents, createSecurityEventRecorder } from './features/audit/security-events.ts';
 import type { InTenant } from './features/audit/tenant-transaction.ts';
 import { createInTenant } from './features/audit/tenant-transaction.ts';
 import { createAuthenticate } from './features/auth/authenticate.ts';
@@ -13,6 +14,7 @@ import type { TokenService } from './features/auth/tokens.ts';
 import { createTokenService } from './features/auth/tokens.ts';
 import { healthRoutes } from './features/ops/health.routes.ts';
 import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.ts';
+import { opsSecurityEventRoutes } from './features/ops/security-events.routes.ts';
 import type { Database } from './platform/db/index.ts';
 import { errorsPlugin } from './platform/errors.ts';
 import {
@@ -89,9 +91,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   const metrics = createMetrics({ collectProcessMetrics: options.processMetrics });
   const securityEvents = createSecurityEventRecorder({ db, log: app.log });
-  securityEvents.onEvent((event) =>
-    metrics.securityEvents.inc({ event_type: event.type, severity: event.severity }),
-  );
+  countSecurityEvents(securityEvents, metrics.securityEvents);
+  // Events recorded by the last in-flight requests are stored before the pools close.
+  app.addHook('onClose', async () => {
+    await securityEvents.close();
+  });
   const tokens = createTokenService({
     secretKeys: config.secretKey,
     expireMinutes: config.accessTokenExpireMinutes,
@@ -121,6 +125,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       await api.register(async (authenticated) => {
         authenticated.addHook('onRequest', deps.authenticate);
         // authenticated routes:
+        await authenticated.register(auditRoutes, deps);
+        await authenticated.register(opsSecurityEventRoutes, deps);
       });
     },
     { prefix: '/api/v1' },

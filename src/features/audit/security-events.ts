@@ -1,9 +1,15 @@
 // Security events: every refusal and detection, with the original design's names and severities.
 // Each event is a structured log line (`event_type: "security_<name>"`), a stored row (visible to
 // the tenant's admins when it has a tenant, to operators always) and, through listeners, a metric,
-// an automated response or an alert. Recording never fails the request that caused it.
+// an automated response or an alert. Recording never fails the request that caused it, and a
+// flood of events never takes the database from other requests (see security-event-writer.ts).
 import type { FastifyBaseLogger } from 'fastify';
+import type { Counter } from 'prom-client';
 import type { Database } from '../../platform/db/index.ts';
+import { isUuid } from '../../platform/db/index.ts';
+import { normaliseJson, storable } from './audit-chain.ts';
+import { createSecurityEventWriter } from './security-event-writer.ts';
+import type { SecurityEventRowInput } from './security-events.repository.ts';
 
 export const SECURITY_EVENT_TYPES = [
   'token_expired',
@@ -65,11 +71,62 @@ export interface SecurityEventRecorder {
   onEvent(listener: SecurityEventListener): void;
 }
 
+/** The recorder the app owns: it also stores what is queued when the app closes. */
+export interface BufferedSecurityEventRecorder extends SecurityEventRecorder {
+  /** Resolves once every event recorded so far was written (or its write attempted). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// How long a refusal waits for its event to be stored. Normally the write takes about a
+// millisecond and the event is stored before the response leaves; if the database is slow or
+// down, the response goes anyway and the writer keeps the event queued and retries.
+const STORE_WAIT_MS = 1_000;
+
+function eventRow(event: SecurityEvent): SecurityEventRowInput {
+  const details: Record<string, unknown> = { ...event.details };
+  // Ids go into uuid columns; anything else (never expected) is kept as text in the details.
+  const uuidOrNull = (value: string | undefined, claim: string): string | null => {
+    if (value === undefined) return null;
+    if (isUuid(value)) return value.toLowerCase();
+    details[claim] = value;
+    return null;
+  };
+  const userId = uuidOrNull(event.userId, 'claimed_user_id');
+  const tenantId = uuidOrNull(event.tenantId, 'claimed_tenant_id');
+  const normalised = normaliseJson(details);
+  return {
+    tenant_id: tenantId,
+    occurred_at: event.occurredAt.toISOString(),
+    event_type: event.type,
+    severity: event.severity,
+    ip: event.ip === undefined ? null : storable(event.ip),
+    user_id: userId,
+    request_id: event.requestId === undefined ? null : storable(event.requestId),
+    description: storable(event.description),
+    details:
+      normalised !== null && typeof normalised === 'object' && !Array.isArray(normalised) ? normalised : {},
+  };
+}
+
+async function boundedWait(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createSecurityEventRecorder(deps: {
   db: Database;
   log: FastifyBaseLogger;
-}): SecurityEventRecorder {
+}): BufferedSecurityEventRecorder {
   const listeners: SecurityEventListener[] = [];
+  const writer = createSecurityEventWriter(deps);
   return {
     onEvent(listener) {
       listeners.push(listener);
@@ -88,25 +145,12 @@ export function createSecurityEventRecorder(deps: {
         },
         event.description,
       );
+      let stored: Promise<void>;
       try {
-        await deps.db.withTenant(event.tenantId ?? null, (tx) =>
-          tx.query(
-            `INSERT INTO security_events (tenant_id, occurred_at, event_type, severity, ip, user_id, request_id, details)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-            [
-              event.tenantId ?? null,
-              event.occurredAt,
-              event.type,
-              event.severity,
-              event.ip ?? null,
-              event.userId ?? null,
-              event.requestId ?? null,
-              JSON.stringify(event.details ?? {}),
-            ],
-          ),
-        );
+        stored = writer.write(eventRow(event));
       } catch (error) {
         deps.log.error({ err: error, event_type: `security_${event.type}` }, 'security event not stored');
+        stored = Promise.resolve();
       }
       for (const listener of listeners) {
         try {
@@ -118,6 +162,22 @@ export function createSecurityEventRecorder(deps: {
           );
         }
       }
+      await boundedWait(stored, STORE_WAIT_MS);
     },
+    flush: () => writer.flush(),
+    close: () => writer.close(),
   };
+}
+
+/**
+ * Counts every event in `security_events_total{event_type,severity}`. Each series starts at 0 when
+ * the process starts, so the first event after a restart is an increase that `increase()` and
+ * `rate()` can see (a series born at 1 looks to Prometheus like it always was 1).
+ */
+export function countSecurityEvents(
+  recorder: SecurityEventRecorder,
+  counter: Counter<'event_type' | 'severity'>,
+): void {
+  for (const type of SECURITY_EVENT_TYPES) counter.inc({ event_type: type, severity: severityOf(type) }, 0);
+  recorder.onEvent((event) => counter.inc({ event_type: event.type, severity: event.severity }));
 }

@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Database, Tx } from '../../platform/db/index.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import { insertAuditRecord } from './audit.repository.ts';
+import { appendAuditRecord } from './audit.repository.ts';
 
 /** What the handler says about its change. Field names only — never secret values. */
 export interface AuditNote {
@@ -49,6 +49,21 @@ export function successStatus(request: FastifyRequest): number {
   return codes[0] ?? 200;
 }
 
+// Audit records name fields, never values of secrets (OWASP ASVS 4.0.3 V7.1.1). Handlers pass field
+// names only; this catches a detail that carries a secret by mistake.
+const SECRET_KEY = /pass(word)?|secret|token|api[_-]?key|authorization|cookie|credential|private/i;
+
+function redactSecrets(value: unknown): Record<string, unknown> {
+  const redact = (inner: unknown): unknown => {
+    if (Array.isArray(inner)) return inner.map(redact);
+    if (inner === null || typeof inner !== 'object') return inner;
+    return Object.fromEntries(
+      Object.entries(inner).map(([key, v]) => [key, SECRET_KEY.test(key) ? '[REDACTED]' : redact(v)]),
+    );
+  };
+  return redact(value) as Record<string, unknown>;
+}
+
 function pathOf(request: FastifyRequest): string {
   const query = request.url.indexOf('?');
   return query === -1 ? request.url : request.url.slice(0, query);
@@ -72,7 +87,8 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
       });
       if (MUTATING.has(request.method)) {
         const route = request.routeOptions.url ?? pathOf(request);
-        await insertAuditRecord(tx, {
+        // Last in the transaction: appending takes the tenant's chain-head lock until commit.
+        await appendAuditRecord(tx, {
           tenantId,
           actorUserId: actor?.userId ?? null,
           actorEmail: actor?.email ?? null,
@@ -85,7 +101,7 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
           action: note?.action ?? `${request.method} ${route}`,
           resourceType: note?.resourceType ?? null,
           resourceId: note?.resourceId ?? null,
-          changes: { fields: [...(note?.fields ?? [])], ...(note?.details ?? {}) },
+          changes: { ...redactSecrets(note?.details ?? {}), fields: [...(note?.fields ?? [])] },
         });
         recorded = true;
       }
