@@ -4,8 +4,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AuditRecordRow } from '../../src/features/audit/audit.repository.ts';
+import { appendAuditRecord } from '../../src/features/audit/audit.repository.ts';
 import { createInTenant } from '../../src/features/audit/tenant-transaction.ts';
 import { createTokenService } from '../../src/features/auth/tokens.ts';
+import type { Database } from '../../src/platform/db/index.ts';
 import { AppError } from '../../src/platform/errors.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -124,4 +126,30 @@ export async function verifyVia(t: TestApp, who: TestIdentity) {
     status: res.statusCode,
     body: res.json() as { ok: boolean; checked: number; first_bad: number | null; reason?: string },
   };
+}
+
+export const DAY_MS = 86_400_000;
+
+/** Appends `n` records dated `daysAgo` days back, as requests of that time would have. */
+export async function appendOldRecords(db: Database, tenantId: string, n: number, daysAgo: number) {
+  for (let i = 0; i < n; i++) {
+    await db.withTenant(tenantId, (tx) =>
+      appendAuditRecord(tx, {
+        tenantId,
+        actorUserId: null,
+        actorEmail: 'old@example.test',
+        ip: '192.0.2.1',
+        method: 'POST',
+        route: '/api/v1/bots',
+        path: '/api/v1/bots',
+        status: 201,
+        requestId: randomUUID(),
+        action: 'bot.create',
+        resourceType: 'bot',
+        resourceId: randomUUID(),
+        changes: { fields: ['name'] },
+        occurredAt: new Date(Date.now() - daysAgo * DAY_MS + i),
+      }),
+    );
+  }
 }

@@ -2,9 +2,13 @@
 import type { Command } from '../context.ts';
 import { listBlockedIpsCommand, unblockIpCommand } from './blocked-ips.ts';
 import { migrateCommand } from './migrate.ts';
+import { purgeCommand } from './purge.ts';
+import { verifyAuditCommand } from './verify-audit.ts';
 
 export const commands: Record<string, Command> = {
   migrate: migrateCommand,
   'list-blocked-ips': listBlockedIpsCommand,
   'unblock-ip': unblockIpCommand,
+  'verify-audit': verifyAuditCommand,
+  purge: purgeCommand,
 };
