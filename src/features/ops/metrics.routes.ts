@@ -1,6 +1,7 @@
 // GET /metrics (Prometheus text) and the HTTP duration histogram behind it.
 // Access: `Authorization: Bearer <METRICS_TOKEN>` when the token is configured; otherwise only a
-// loopback peer (the socket's address: X-Forwarded-For never counts). Every refusal is an
+// loopback peer (the socket's address; X-Forwarded-For can only make it stricter, when a trusted
+// proxy on this machine forwards a remote client). Every refusal is an
 // `unauthorized_access_attempt`: the deployment's proxy never forwards /metrics, so a refused
 // scrape comes from inside the network and deserves a look.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -102,7 +103,9 @@ export async function metricsRoutes(app: FastifyInstance, deps: AppDeps) {
             }),
           );
         }
-      } else if (!isLoopback(request.socket.remoteAddress)) {
+      } else if (!isLoopback(request.socket.remoteAddress) || !isLoopback(request.ip)) {
+        // Both the socket peer and the client it forwards (when it is a trusted proxy) must be
+        // local: a reverse proxy on this machine is a loopback peer for any remote client.
         await refuse(
           request,
           'not_loopback',
