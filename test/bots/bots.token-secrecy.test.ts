@@ -18,17 +18,10 @@ import { REMOTE_SECRET, startFakeBot } from '../platform/fixtures/outbound/fake-
 import { networkViolations } from '../platform/fixtures/outbound/network-guard.ts';
 import type { Caller } from './bots.fixtures.ts';
 import { as, createBot, validBot } from './bots.fixtures.ts';
+import { SEED_KEY, SEED_TOKEN, SEED_VALUE } from './rotation.fixtures.ts';
 
 const TOKEN = 'Sup3r-Secret-Bot-Token-7f3a9c';
 const OTHER_TOKEN = 'another-bot-token-4242';
-// The original service's storage form, made by Python `cryptography` (see crypto.fernet.test.ts):
-// base64.b64encode(Fernet(SEED_KEY).encrypt(b'bot-api-token-0123456789')).
-const SEED_KEY = 'S0kO2Z6SO8S2B7X6BFPHdHYM8G0ywhuYVp2S02kRYls=';
-const SEED_TOKEN = 'bot-api-token-0123456789';
-const SEED_VALUE =
-  'Z0FBQUFBQmxVX0VBRUJFU0V4UVZGaGNZR1JvYkhCMGVIeEdjTDlJdU0yVjdCNi1VZVd1YngyUHpzTTlrQWJkTnRWYU53c3dIQ1ZHYWU4' +
-  'cThXZHJ3NGpoaWtRRWJJTzdCRHhXZWh4WHc3ZEtSX3hHNjVqNVMtd0U9';
-
 /** Accepts any of `tokens`, so one fake bot serves every stored token of this suite. */
 const acceptRoute =
   (tokens: string[]): Route =>

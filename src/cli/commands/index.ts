@@ -2,6 +2,7 @@
 import type { Command } from '../context.ts';
 import { listBlockedIpsCommand, unblockIpCommand } from './blocked-ips.ts';
 import { migrateCommand } from './migrate.ts';
+import { rotateEncryptionKeyCommand } from './rotate-encryption-key.ts';
 import { purgeCommand } from './purge.ts';
 import { verifyAuditCommand } from './verify-audit.ts';
 
@@ -11,4 +12,5 @@ export const commands: Record<string, Command> = {
   'unblock-ip': unblockIpCommand,
   'verify-audit': verifyAuditCommand,
   purge: purgeCommand,
+  'rotate-encryption-key': rotateEncryptionKeyCommand,
 };

@@ -1,0 +1,45 @@
+// SQL for re-encrypting stored bot tokens. The rotation reads every tenant's bots, so it runs as the
+// database owner (operator command line only), never in a request's tenant transaction.
+import type { Queryable } from '../../platform/db/index.ts';
+
+export interface StoredTokenRow {
+  id: string;
+  tenant_id: string;
+  api_token_encrypted: string;
+}
+
+/** The next `limit` bots with a stored token after `afterId`, in id order (the resume position). */
+export async function selectTokenBatch(
+  q: Queryable,
+  page: { afterId: string | null; limit: number; tenantId: string | null },
+): Promise<StoredTokenRow[]> {
+  const { rows } = await q.query<StoredTokenRow>(
+    `SELECT id, tenant_id, api_token_encrypted FROM bots
+     WHERE api_token_encrypted IS NOT NULL
+       AND ($1::uuid IS NULL OR id > $1::uuid)
+       AND ($2::uuid IS NULL OR tenant_id = $2::uuid)
+     ORDER BY id LIMIT $3`,
+    [page.afterId, page.tenantId, page.limit],
+  );
+  return rows;
+}
+
+export interface TokenReplacement {
+  id: string;
+  oldValue: string;
+  newValue: string;
+}
+
+/**
+ * Replaces a batch in one statement, hence atomically. A row whose value changed since it was read
+ * (a user set a new token meanwhile) is left alone: the newer value wins. Returns the rows replaced.
+ */
+export async function replaceTokens(q: Queryable, batch: readonly TokenReplacement[]): Promise<number> {
+  const { rowCount } = await q.query(
+    `UPDATE bots AS b SET api_token_encrypted = u.new_value
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, old_value, new_value)
+     WHERE b.id = u.id AND b.api_token_encrypted = u.old_value`,
+    [batch.map((r) => r.id), batch.map((r) => r.oldValue), batch.map((r) => r.newValue)],
+  );
+  return rowCount;
+}
