@@ -2,8 +2,8 @@
 import type { Command } from '../context.ts';
 import { listBlockedIpsCommand, unblockIpCommand } from './blocked-ips.ts';
 import { migrateCommand } from './migrate.ts';
-import { rotateEncryptionKeyCommand } from './rotate-encryption-key.ts';
 import { purgeCommand } from './purge.ts';
+import { rotateEncryptionKeyCommand } from './rotate-encryption-key.ts';
 import { verifyAuditCommand } from './verify-audit.ts';
 
 export const commands: Record<string, Command> = {
