@@ -12,7 +12,6 @@ import { AppError } from '../../platform/errors.ts';
 import { IMPLEMENTED_METHODS } from '../../platform/hardening/methods.ts';
 import { isLoopback } from '../../platform/hardening/transport.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import { SECURITY_EVENT_TYPES, severityOf } from '../audit/security-events.ts';
 
 type DurationChild = ReturnType<Metrics['httpDuration']['labels']>;
 
@@ -42,17 +41,6 @@ export const httpMetricsPlugin = fp(
   { name: 'http-metrics' },
 );
 
-/**
- * Counters with labels appear only when first incremented, and Prometheus's increase() cannot
- * see the step from "absent" to 1: start every security event series at zero so the first
- * critical event already raises its alert.
- */
-function primeSecurityEventSeries(metrics: Metrics): void {
-  for (const type of SECURITY_EVENT_TYPES) {
-    metrics.securityEvents.labels({ event_type: type, severity: severityOf(type) }).inc(0);
-  }
-}
-
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -68,7 +56,6 @@ function presentsToken(request: FastifyRequest, expected: Buffer): boolean | nul
 
 export async function metricsRoutes(app: FastifyInstance, deps: AppDeps) {
   const { metrics, securityEvents, config } = deps;
-  primeSecurityEventSeries(metrics);
   const expected = config.metricsToken === undefined ? null : digest(config.metricsToken);
 
   async function refuse(request: FastifyRequest, reason: string, error: AppError): Promise<never> {
