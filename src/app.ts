@@ -9,12 +9,20 @@ import type { SecurityEventRecorder } from './features/audit/security-events.ts'
 import { countSecurityEvents, createSecurityEventRecorder } from './features/audit/security-events.ts';
 import type { InTenant } from './features/audit/tenant-transaction.ts';
 import { createInTenant } from './features/audit/tenant-transaction.ts';
+import { installActiveSessionsGauge } from './features/auth/active-sessions.ts';
+import { authRoutes } from './features/auth/auth.routes.ts';
 import { createAuthenticate } from './features/auth/authenticate.ts';
+import type { LoginHooks } from './features/auth/login-hooks.ts';
+import { createDefaultLoginHooks } from './features/auth/login-hooks.ts';
+import { logoutAllRoute } from './features/auth/logout.routes.ts';
+import { restoreRevocations } from './features/auth/revocation.restore.ts';
 import type { TokenService } from './features/auth/tokens.ts';
 import { createTokenService } from './features/auth/tokens.ts';
 import { healthRoutes } from './features/ops/health.routes.ts';
 import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.ts';
 import { opsSecurityEventRoutes } from './features/ops/security-events.routes.ts';
+import { adminUserRoutes } from './features/users/admin.routes.ts';
+import { meRoutes } from './features/users/me.routes.ts';
 import type { Database } from './platform/db/index.ts';
 import { errorsPlugin } from './platform/errors.ts';
 import {
@@ -51,6 +59,8 @@ export interface AppDeps {
   authenticate: ReturnType<typeof createAuthenticate>;
   /** Runs a handler's work in the request's tenant transaction, auditing mutations. */
   inTenant: InTenant;
+  /** Login's extension points (before the credential check, on failure, on success). */
+  loginHooks: LoginHooks;
 }
 
 export interface BuildOptions {
@@ -102,7 +112,23 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   const authenticate = createAuthenticate({ tokens, store, securityEvents });
   const inTenant = createInTenant({ db, metrics });
-  const deps: AppDeps = { config, db, store, metrics, tokens, securityEvents, authenticate, inTenant };
+  const loginHooks = createDefaultLoginHooks({ securityEvents, metrics });
+  installActiveSessionsGauge(metrics.activeSessions, db);
+  // The in-process store forgets revocations on restart (Redis may too): restore them before serving.
+  app.addHook('onReady', async () => {
+    await restoreRevocations({ db, store });
+  });
+  const deps: AppDeps = {
+    config,
+    db,
+    store,
+    metrics,
+    tokens,
+    securityEvents,
+    authenticate,
+    inTenant,
+    loginHooks,
+  };
 
   // Platform, in pipeline order.
   await app.register(errorsPlugin);
@@ -121,10 +147,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(
     async (api) => {
       // public routes:
+      await api.register(authRoutes, deps);
 
       await api.register(async (authenticated) => {
         authenticated.addHook('onRequest', deps.authenticate);
         // authenticated routes:
+        await authenticated.register(logoutAllRoute, deps);
+        await authenticated.register(meRoutes, deps);
+        await authenticated.register(adminUserRoutes, deps);
         await authenticated.register(auditRoutes, deps);
         await authenticated.register(opsSecurityEventRoutes, deps);
       });

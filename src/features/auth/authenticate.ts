@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
 import type { StateStore } from '../../platform/store/index.ts';
 import type { SecurityEventRecorder } from '../audit/security-events.ts';
-import { revocationKeys } from './revocation.ts';
+import { issuedAtMs, revocationKeys, revokedByMark } from './revocation.ts';
 import type { TokenService } from './tokens.ts';
 import { TokenError } from './tokens.ts';
 
@@ -33,6 +33,12 @@ export const UNAUTHORIZED_DETAIL = 'Could not validate credentials';
 
 export function unauthorized(): AppError {
   return new AppError(401, 'NOT_AUTHENTICATED', UNAUTHORIZED_DETAIL, { 'www-authenticate': 'Bearer' });
+}
+
+/** The request's authentication, for handlers of the authenticated context (401 if somehow absent). */
+export function authOf(request: FastifyRequest): AuthContext {
+  if (request.auth === null) throw unauthorized();
+  return request.auth;
 }
 
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -79,10 +85,7 @@ export function createAuthenticate(deps: AuthenticateDeps) {
       tenantId: claims.tenant_id,
       requestId: request.id,
     };
-    if (
-      jtiRevoked === true ||
-      (typeof revokedBefore === 'string' && claims.iat * 1000 < Number(revokedBefore))
-    ) {
+    if (jtiRevoked === true || revokedByMark(issuedAtMs(claims), revokedBefore as string | null)) {
       await deps.securityEvents.record({
         type: 'token_revoked',
         description: 'Revoked JWT token presented',

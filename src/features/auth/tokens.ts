@@ -3,9 +3,10 @@
 // everyone out. A token without `kid` is checked against the first key only, which keeps tokens
 // of the original Python service (no kid) working. Verification pins HS256 (RFC 8725 §3.1),
 // requires every claim and checks `iss` and `aud`.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 import { parseSigningKeys } from '../../platform/crypto/index.ts';
+import { uuidV7 } from './revocation.ts';
 
 export const ISSUER = 'tradewise-api';
 export const AUDIENCE = 'tradewise-client';
@@ -69,7 +70,9 @@ export function createTokenService(options: {
 
   return {
     issue({ email, tenantId, userId, roles }) {
-      const iat = Math.floor(Date.now() / 1000);
+      // The jti is a UUIDv7 carrying the issue time in milliseconds (see revocation.ts).
+      const now = Date.now();
+      const iat = Math.floor(now / 1000);
       const claims: AccessClaims = {
         sub: email,
         tenant_id: tenantId,
@@ -77,7 +80,7 @@ export function createTokenService(options: {
         roles: [...roles],
         exp: iat + options.expireMinutes * 60,
         iat,
-        jti: randomUUID(),
+        jti: uuidV7(now, randomBytes(10)),
         iss: ISSUER,
         aud: AUDIENCE,
       };

@@ -1,0 +1,25 @@
+// The account services, built from the app's dependencies. Stateless apart from configuration, so
+// each route plugin may build its own set.
+import type { AppDeps } from '../../app.ts';
+import { createUserAdmin, type UserAdmin } from '../users/users.service.ts';
+import { createLoginService, type LoginService } from './login.service.ts';
+import { createRevoker, type Revoker } from './revocation.service.ts';
+import { createSessionService, type SessionService } from './sessions.service.ts';
+
+export interface AuthServices {
+  revoker: Revoker;
+  sessions: SessionService;
+  login: LoginService;
+  userAdmin: UserAdmin;
+}
+
+export function createAuthServices(deps: AppDeps): AuthServices {
+  const revoker = createRevoker({
+    store: deps.store,
+    accessTokenLifetimeMs: deps.config.accessTokenExpireMinutes * 60_000,
+  });
+  const sessions = createSessionService({ tokens: deps.tokens, config: deps.config });
+  const login = createLoginService({ ...deps, hooks: deps.loginHooks, sessions });
+  const userAdmin = createUserAdmin({ revoker, metrics: deps.metrics, securityEvents: deps.securityEvents });
+  return { revoker, sessions, login, userAdmin };
+}

@@ -1,0 +1,126 @@
+// Login: e-mail and password → a new session with an access and a refresh token.
+//
+// An unknown e-mail and a wrong password are indistinguishable (OWASP ASVS 2.2.x, CWE-204/208):
+// same status, body and headers, and both spend exactly one bcrypt comparison at the configured
+// cost (a dummy hash for an unknown e-mail), one lookup and one security event. A correct password
+// of a deactivated account gets the seed's "400 Inactive user" — only to someone who knows the
+// password. A hash made at a lower cost (or not $2b$) is replaced on the way in (ASVS 2.4.x).
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import {
+  hashPassword,
+  needsRehash,
+  verifyAgainstDummy,
+  verifyPassword,
+} from '../../platform/passwords/index.ts';
+import type { SecurityEventRecorder } from '../audit/security-events.ts';
+import type { InTenant } from '../audit/tenant-transaction.ts';
+import { normaliseEmail } from '../users/account-input.ts';
+import { updatePasswordHash } from '../users/users.repository.ts';
+import { findLoginAccount } from './login.repository.ts';
+import type { LoginAttempt, LoginHooks } from './login-hooks.ts';
+import type { SessionService, TokenPair } from './sessions.service.ts';
+import { clientInfo } from './sessions.service.ts';
+
+export const INVALID_CREDENTIALS_DETAIL = 'Incorrect username or password';
+
+export function invalidCredentials(): AppError {
+  return new AppError(401, 'INVALID_CREDENTIALS', INVALID_CREDENTIALS_DETAIL, {
+    'www-authenticate': 'Bearer',
+  });
+}
+
+export function inactiveUser(): AppError {
+  return new AppError(400, 'INACTIVE_USER', 'Inactive user');
+}
+
+export interface LoginService {
+  login(request: FastifyRequest, credentials: { username: string; password: string }): Promise<TokenPair>;
+}
+
+export function createLoginService(deps: {
+  config: Config;
+  db: Database;
+  inTenant: InTenant;
+  hooks: LoginHooks;
+  sessions: SessionService;
+  securityEvents: SecurityEventRecorder;
+  metrics: Metrics;
+}): LoginService {
+  const cost = deps.config.passwordHashCost;
+
+  return {
+    async login(request, credentials) {
+      const stopTimer = deps.metrics.authDuration.startTimer();
+      let outcome = 'error';
+      try {
+        const attempt: LoginAttempt = {
+          email: normaliseEmail(credentials.username).slice(0, 320),
+          ip: request.ip,
+          requestId: request.id,
+          userAgent: clientInfo(request).userAgent ?? undefined,
+          context: 'login',
+        };
+        outcome = 'refused';
+        await deps.hooks.beforeCredentialCheck(attempt);
+        outcome = 'error';
+
+        const account = await deps.db.withTenant(null, (tx) => findLoginAccount(tx, attempt.email));
+        const valid =
+          account === undefined
+            ? await verifyAgainstDummy(credentials.password, cost)
+            : await verifyPassword(credentials.password, account.password_hash);
+        if (account === undefined || !valid) {
+          outcome = 'failure';
+          const who = account && { userId: account.user_id, tenantId: account.tenant_id };
+          await deps.hooks.onFailure(attempt, who ?? null, account ? 'wrong_password' : 'unknown_email');
+          throw invalidCredentials();
+        }
+        const who = { userId: account.user_id, tenantId: account.tenant_id };
+        if (!account.is_active) {
+          outcome = 'inactive';
+          await deps.securityEvents.record({
+            type: 'inactive_user_access',
+            description: 'Inactive user attempted to log in',
+            ip: request.ip,
+            ...who,
+            requestId: request.id,
+          });
+          throw inactiveUser();
+        }
+        await deps.hooks.onSuccess(attempt, who);
+
+        const rehash = needsRehash(account.password_hash, cost)
+          ? await hashPassword(credentials.password, cost).catch(() => undefined)
+          : undefined;
+        const pair = await deps.inTenant(
+          request,
+          async (tx) => {
+            if (rehash !== undefined) await updatePasswordHash(tx, account.user_id, rehash);
+            const started = await deps.sessions.start(
+              tx,
+              { ...who, email: account.email, roles: account.roles },
+              clientInfo(request),
+            );
+            tx.audit({
+              action: 'session.create',
+              resourceType: 'session',
+              resourceId: started.sessionId,
+              fields: rehash === undefined ? [] : ['password_hash'],
+              details: rehash === undefined ? {} : { password_rehashed: true },
+            });
+            return started;
+          },
+          { tenantId: account.tenant_id, actor: { userId: account.user_id, email: account.email } },
+        );
+        outcome = 'success';
+        return pair;
+      } finally {
+        stopTimer({ outcome });
+      }
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// Logout. POST /auth/logout revokes the presented access token (its jti, until its own expiry) and
+// the session it came from, at once. It is authenticated either by the bearer token — checked by
+// the same `authenticate` as the authenticated context — or, for the console that has lost its
+// in-memory access token, by the refresh cookie plus CSRF proof; so it lives in the public context
+// and calls `authenticate` itself. POST /auth/logout-all (authenticated context) ends every session
+// of the user and refuses every access token issued so far.
+import cookie from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { ErrorBody } from './auth.schemas.ts';
+import type { AuthServices } from './auth.services.ts';
+import { createAuthServices } from './auth.services.ts';
+import { authOf, unauthorized } from './authenticate.ts';
+import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-cookie.ts';
+import { hashRefreshToken, parseRefreshToken, sameHash } from './refresh-tokens.ts';
+import { lockSession, sessionOfAccessToken } from './sessions.repository.ts';
+
+/** Rolls back a cookie logout whose token names no session of ours: nothing to do, nothing to audit. */
+class NothingToEnd extends Error {}
+
+const noContent = { 204: { type: 'null', description: 'Logged out' }, 401: ErrorBody };
+
+export async function logoutRoute(
+  app: FastifyInstance,
+  { deps, services }: { deps: AppDeps; services: AuthServices },
+): Promise<void> {
+  app.post(
+    '/auth/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke the presented access token and its session',
+        description: 'Bearer token, or the tw_refresh cookie with X-CSRF-Token and an allowed Origin.',
+        security: [{ bearerAuth: [] }],
+        response: noContent,
+      },
+    },
+    async (request, reply) => {
+      if (request.headers.authorization !== undefined) {
+        await deps.authenticate(request, reply);
+        const auth = authOf(request);
+        const who = { tenantId: auth.tenantId, userId: auth.userId };
+        await deps.inTenant(request, async (tx) => {
+          const sessionId = await sessionOfAccessToken(tx, auth.jti);
+          const expiresAt = new Date(auth.expiresAt * 1000);
+          await services.revoker.revokeAccessTokens(tx, who, [{ jti: auth.jti, expiresAt }], 'logout');
+          if (sessionId !== undefined) await services.revoker.endSessions(tx, who, { sessionId }, 'logout');
+          tx.audit({
+            action: 'session.logout',
+            resourceType: 'session',
+            ...(sessionId ? { resourceId: sessionId } : {}),
+          });
+        });
+      } else {
+        const token = refreshCookie(request);
+        if (token === undefined) throw unauthorized();
+        await requireCsrfProof(request, deps.config, deps.securityEvents);
+        const parts = parseRefreshToken(token);
+        if (parts !== null) {
+          await deps
+            .inTenant(
+              request,
+              async (tx) => {
+                const session = await lockSession(tx, parts.sessionId);
+                const hash = hashRefreshToken(token);
+                if (session === undefined || session.revoked) throw new NothingToEnd();
+                if (
+                  !sameHash(session.refresh_token_hash, hash) &&
+                  !sameHash(session.previous_token_hash, hash)
+                ) {
+                  throw new NothingToEnd();
+                }
+                const who = { tenantId: parts.tenantId, userId: session.user_id };
+                await services.revoker.endSessions(tx, who, { sessionId: session.id }, 'logout');
+                tx.audit({ action: 'session.logout', resourceType: 'session', resourceId: session.id });
+              },
+              { tenantId: parts.tenantId },
+            )
+            .catch((error: unknown) => {
+              if (!(error instanceof NothingToEnd)) throw error;
+            });
+        }
+      }
+      deps.metrics.tokenRevocations.inc({ reason: 'logout' });
+      clearSessionCookies(request, reply, deps.config);
+      return reply.code(204).send();
+    },
+  );
+}
+
+export async function logoutAllRoute(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+  await scope.register(cookie);
+  const services = createAuthServices(deps);
+  scope.post(
+    '/auth/logout-all',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'End every session of the user and revoke every access token issued so far',
+        security: [{ bearerAuth: [] }],
+        response: noContent,
+      },
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const who = { tenantId: auth.tenantId, userId: auth.userId };
+      await deps.inTenant(request, async (tx) => {
+        const ended = await services.revoker.endSessions(tx, who, { all: true }, 'logout_all');
+        await services.revoker.revokeUserTokens(tx, who, 'logout_all');
+        tx.audit({
+          action: 'session.logout_all',
+          resourceType: 'user',
+          resourceId: auth.userId,
+          details: { ended },
+        });
+      });
+      deps.metrics.tokenRevocations.inc({ reason: 'logout_all' });
+      clearSessionCookies(request, reply, deps.config);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,161 @@
+// The signed-in user's own account: GET/PATCH /users/me, POST /users/me/password, and the session
+// list (GET /users/me/sessions, DELETE /users/me/sessions/{id}). Authenticated context.
+import cookie from '@fastify/cookie';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { AppDeps } from '../../app.ts';
+import { AppError } from '../../platform/errors.ts';
+import { TokenResponse } from '../auth/auth.schemas.ts';
+import { createAuthServices } from '../auth/auth.services.ts';
+import { authOf } from '../auth/authenticate.ts';
+import { findLiveSession, listLiveSessions, sessionOfAccessToken } from '../auth/sessions.repository.ts';
+import { noStore, tokenResponse } from '../auth/token-response.ts';
+import { decodeCursor, page } from './pagination.ts';
+import { changePassword } from './password-change.ts';
+import { findUser, updateUser } from './users.repository.ts';
+import { ChangePasswordBody, ErrorBody, ListQuery, UpdateMeBody, User, userView } from './users.schemas.ts';
+import { userNotFound } from './users.service.ts';
+
+const Session = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  created_at: Type.String({ format: 'date-time' }),
+  last_used_at: Type.String({ format: 'date-time' }),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean({ description: 'the session of the token making this request' }),
+});
+const SessionPage = Type.Object({
+  items: Type.Array(Session),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export async function meRoutes(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(cookie);
+  const services = createAuthServices(deps);
+
+  app.get(
+    '/users/me',
+    { schema: { tags: ['users'], security: [{ bearerAuth: [] }], response: { 200: User, 404: ErrorBody } } },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const user = await deps.inTenant(request, (tx) => findUser(tx, auth.userId));
+      if (user === undefined) throw userNotFound();
+      noStore(reply);
+      return userView(user);
+    },
+  );
+
+  app.patch(
+    '/users/me',
+    {
+      schema: {
+        tags: ['users'],
+        security: [{ bearerAuth: [] }],
+        body: UpdateMeBody,
+        response: { 200: User },
+      },
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const user = await deps.inTenant(request, async (tx) => {
+        const row = await updateUser(tx, auth.userId, { fullName: request.body.full_name });
+        if (row === undefined) throw userNotFound();
+        tx.audit({
+          action: 'user.update',
+          resourceType: 'user',
+          resourceId: auth.userId,
+          fields: ['full_name'],
+        });
+        return row;
+      });
+      noStore(reply);
+      return userView(user);
+    },
+  );
+
+  app.post(
+    '/users/me/password',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Change the password; every session and token of the user is revoked',
+        description:
+          'Answers a new token pair for a new session of the caller; every earlier session and access ' +
+          'token of the user, including the one used for this request, is refused from now on. ' +
+          'A wrong current password is 400 INCORRECT_PASSWORD.',
+        security: [{ bearerAuth: [] }],
+        body: ChangePasswordBody,
+        response: { 200: TokenResponse, 400: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const pair = await changePassword(request, auth, request.body, deps, services);
+      return tokenResponse(request, reply, deps.config, pair, request.body.cookie === true);
+    },
+  );
+
+  app.get(
+    '/users/me/sessions',
+    {
+      schema: {
+        tags: ['users'],
+        summary: "The user's live sessions, newest first",
+        security: [{ bearerAuth: [] }],
+        querystring: ListQuery,
+        response: { 200: SessionPage },
+      },
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const { limit, cursor } = request.query;
+      const after = decodeCursor(cursor);
+      const [rows, current] = await deps.inTenant(
+        request,
+        async (tx) =>
+          [
+            await listLiveSessions(tx, auth.userId, { limit: limit + 1, after }),
+            await sessionOfAccessToken(tx, auth.jti),
+          ] as const,
+      );
+      noStore(reply);
+      return page(rows, limit, (row) => ({
+        id: row.id,
+        created_at: new Date(row.created_at).toISOString(),
+        last_used_at: new Date(row.last_used_at).toISOString(),
+        ip: row.ip,
+        user_agent: row.user_agent,
+        current: row.id === current,
+      }));
+    },
+  );
+
+  app.delete(
+    '/users/me/sessions/:id',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'End one session: its refresh token and the access tokens it issued are revoked',
+        security: [{ bearerAuth: [] }],
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: { 204: { type: 'null', description: 'Session ended' }, 404: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const sessionId = request.params.id;
+      await deps.inTenant(request, async (tx) => {
+        if (!(await findLiveSession(tx, auth.userId, sessionId))) {
+          throw new AppError(404, 'SESSION_NOT_FOUND', 'Session not found');
+        }
+        const who = { tenantId: auth.tenantId, userId: auth.userId };
+        await services.revoker.endSessions(tx, who, { sessionId }, 'session_ended');
+        tx.audit({ action: 'session.end', resourceType: 'session', resourceId: sessionId });
+      });
+      deps.metrics.tokenRevocations.inc({ reason: 'session_ended' });
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,92 @@
+// Request and response schemas of the account routes. A user object never carries the password
+// hash: the response schema lists the fields that may leave, and nothing else can.
+import { Type } from 'typebox';
+import type { UserRow } from './users.repository.ts';
+
+/** Roles a tenant admin may grant. `operator` exists, but only the command line grants it. */
+export const API_ROLES = ['admin', 'user'] as const;
+
+export const Email = Type.String({
+  minLength: 1,
+  maxLength: 320,
+  description: 'normalised: trimmed, NFC, lower-case',
+});
+// The schema only bounds the size; the policy (checkPasswordPolicy) gives the seed's messages,
+// including "at most 72 bytes" — so 64+ characters of ASCII are fine.
+export const Password = Type.String({ maxLength: 1024 });
+export const FullName = Type.String({ minLength: 1, maxLength: 200 });
+export const Roles = Type.Array(Type.Union(API_ROLES.map((r) => Type.Literal(r))), {
+  minItems: 1,
+  maxItems: 2,
+  uniqueItems: true,
+});
+
+export const User = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  tenant_id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  full_name: Type.String(),
+  roles: Type.Array(Type.String()),
+  is_active: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+export interface UserView {
+  id: string;
+  tenant_id: string;
+  email: string;
+  full_name: string;
+  roles: string[];
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export function userView(row: UserRow): UserView {
+  return {
+    id: row.id,
+    tenant_id: row.tenant_id,
+    email: row.email,
+    full_name: row.full_name,
+    roles: row.roles,
+    is_active: row.is_active,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
+
+export const ListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+export const UserIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const CreateUserBody = Type.Object({
+  email: Email,
+  password: Password,
+  full_name: FullName,
+  roles: Type.Optional(Roles),
+});
+
+export const UpdateUserBody = Type.Object(
+  {
+    full_name: Type.Optional(FullName),
+    roles: Type.Optional(Roles),
+    is_active: Type.Optional(Type.Boolean()),
+  },
+  { minProperties: 1 },
+);
+
+export const UpdateMeBody = Type.Object({ full_name: FullName });
+
+export const ChangePasswordBody = Type.Object({
+  current_password: Password,
+  new_password: Password,
+  cookie: Type.Optional(
+    Type.Boolean({ description: 'true: deliver the new refresh token as the HttpOnly tw_refresh cookie' }),
+  ),
+});
+
+export const ErrorBody = Type.Object({ detail: Type.String(), code: Type.String() });
