@@ -176,6 +176,23 @@ describe('connection tests against a local fake bot (DEBUG=true)', () => {
     assert.equal(fake.received.length, received);
   });
 
+  test('the stored-bot test takes no body: fields sent anyway are refused, not ignored', async () => {
+    const id = await createBot(api, {
+      kind: 'external',
+      api_url: `${fake.origin}/health`,
+      api_token: BOT_TOKEN,
+    });
+    const received = fake.received.length;
+    const override = await api.post(`/bots/${id}/test-connection`, { api_url: 'http://169.254.169.254/' });
+    assert.equal(override.statusCode, 422);
+    assert.deepEqual(override.json().detail, [
+      { loc: ['body', 'api_url'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' },
+    ]);
+    assert.equal((await api.post(`/bots/${id}/test-connection`, [1])).statusCode, 422);
+    assert.equal(fake.received.length, received);
+    assert.equal((await api.post(`/bots/${id}/test-connection`, {})).json().ok, true);
+  });
+
   test('a redirect to cloud metadata is refused even in DEBUG: 422 uniform, ssrf_blocked stored', async () => {
     const before = (await outcomes(t)).refused ?? 0;
     const res = await api.post('/external-bots/test-connection', {

@@ -15,6 +15,30 @@ import { hostOf } from './connection-test.service.ts';
 
 const tags = ['bots'];
 
+/**
+ * The stored-bot test takes no body. A body schema would also refuse a request without one, so the
+ * rule is checked here: fields sent anyway (say an `api_url` meant to override the stored one) are
+ * refused like any unknown field, never silently ignored.
+ */
+function refuseBody(body: unknown): void {
+  if (body === undefined || body === null) return;
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new ValidationFailed([
+      { loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' },
+    ]);
+  }
+  const extra = Object.keys(body);
+  if (extra.length > 0) {
+    throw new ValidationFailed(
+      extra.map((key) => ({
+        loc: ['body', key],
+        msg: 'Extra inputs are not permitted',
+        type: 'extra_forbidden',
+      })),
+    );
+  }
+}
+
 export function connectionTestRoutes(
   plugin: FastifyInstance,
   { deps, cipher, tester }: { deps: AppDeps; cipher: DataCipher; tester: ConnectionTester },
@@ -46,6 +70,7 @@ export function connectionTestRoutes(
     },
     async (request) => {
       const { id } = request.params;
+      refuseBody(request.body);
       try {
         const { url, token } = await deps.inTenant(request, (tx) => storedConnection(tx, cipher, id));
         return await tester.test(request, url, token, id);
