@@ -135,12 +135,25 @@ describe(`audit chain (${shape})`, () => {
       b.tenantId,
     ]);
     assert.deepEqual((await verifyVia(t, a)).body.reason, 'missing_records');
-    // b's head says 3 records; the moved one sits beyond it and is not part of b's verified chain.
     const bResult = await t.db.withOwner((q) => verifyAuditChain(q, b.tenantId));
-    assert.equal(bResult.ok, true);
+    assert.deepEqual([bResult.ok, bResult.first_bad, bResult.reason], [false, 4, 'record_beyond_head']);
+    // Even with b's head moved forward to cover it, the foreign record does not link.
     await owner('UPDATE audit_chain_heads SET last_seq = 4 WHERE tenant_id = $1', [b.tenantId]);
     const forged = await t.db.withOwner((q) => verifyAuditChain(q, b.tenantId));
     assert.deepEqual([forged.ok, forged.first_bad], [false, 4]);
+  });
+
+  test('a record the runtime role inserts around the chain (not through the head) is detected', async () => {
+    const admin = await tenantWithRecords(2);
+    await t.db.withTenant(admin.tenantId, (tx) =>
+      tx.query(
+        `INSERT INTO audit_log (tenant_id, seq, prev_hash, hash, method, route, path, status, request_id, action)
+         VALUES ($1, 3, 'x', 'y', 'POST', '/x', '/x', 201, 'forged', 'bot.create')`,
+        [admin.tenantId],
+      ),
+    );
+    const { body } = await verifyVia(t, admin);
+    assert.deepEqual([body.ok, body.first_bad, body.reason], [false, 3, 'record_beyond_head']);
   });
 
   test('the runtime role cannot update or delete audit records', async () => {

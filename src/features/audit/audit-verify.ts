@@ -3,8 +3,9 @@
 // `tradewise verify-audit` (owner, any tenant).
 //
 // What is detected: a changed field (the record's hash no longer matches its content), a deleted
-// or reordered record (a gap in seq, or a prev_hash that is not the previous record's hash), and
-// records removed from the end (the chain head says more records exist). The chain proves
+// or reordered record (a gap in seq, or a prev_hash that is not the previous record's hash),
+// records removed from the end (the chain head says more records exist), and a record inserted
+// around the chain (beyond the head). The chain proves
 // integrity against anyone who cannot also rewrite every later hash and the head; against a
 // database owner who can, compare the reported head with a copy kept elsewhere (the command line
 // prints it for that purpose).
@@ -12,7 +13,12 @@ import type { Queryable } from '../../platform/db/index.ts';
 import { chainHead, chainPage, latestCheckpoint, toChainedRecord } from './audit.repository.ts';
 import { auditHash, GENESIS_HASH } from './audit-chain.ts';
 
-export type ChainBreak = 'hash_mismatch' | 'broken_link' | 'sequence_gap' | 'missing_records';
+export type ChainBreak =
+  | 'hash_mismatch'
+  | 'broken_link'
+  | 'sequence_gap'
+  | 'missing_records'
+  | 'record_beyond_head';
 
 export interface VerifyResult {
   ok: boolean;
@@ -72,6 +78,7 @@ export async function verifyAuditChain(q: Queryable, tenantId: string): Promise<
     if (rows.length < PAGE) break;
   }
   if (expectedSeq - 1 !== headView.seq) return fail(expectedSeq, 'missing_records');
+  if (head?.first_beyond != null) return fail(Number(head.first_beyond), 'record_beyond_head');
   if (prevHash !== headView.hash) return fail(headView.seq, 'broken_link');
   return { ok: true, checked, first_bad: null, ...base };
 }

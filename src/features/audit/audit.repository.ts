@@ -145,11 +145,20 @@ export function toChainedRecord(row: AuditRecordRow): ChainedRecord {
 export interface ChainHead {
   last_seq: number;
   last_hash: string;
+  /** The first record stored beyond the head: appended around the chain, never by appendAuditRecord. */
+  first_beyond?: number | null;
 }
 
+/**
+ * The tenant's chain head, and whether any record lies beyond it, read in one statement (one
+ * snapshot): a writer commits its record and the head together, so in a consistent snapshot no
+ * record can be beyond the head unless it was inserted around the chain.
+ */
 export async function chainHead(q: Queryable, tenantId: string): Promise<ChainHead | undefined> {
   const { rows } = await q.query<ChainHead>(
-    'SELECT last_seq, last_hash FROM audit_chain_heads WHERE tenant_id = $1',
+    `SELECT h.last_seq, h.last_hash,
+            (SELECT min(a.seq) FROM audit_log a WHERE a.tenant_id = h.tenant_id AND a.seq > h.last_seq) AS first_beyond
+     FROM audit_chain_heads h WHERE h.tenant_id = $1`,
     [tenantId],
   );
   return rows[0];
