@@ -128,22 +128,34 @@ describe('rotating the bot-token encryption key', () => {
     }));
     const id = bots[0]?.id as string;
     const userValue = newOnlyCipher.encrypt('set-by-user-0123456789', botTokenAad(tenantId, id));
-    // The user's write lands between the rotation's read (first owner call) and its update (second).
-    let ownerCalls = 0;
+    // The user's write lands between the rotation's read and its batch update.
     const racingDb: Database = {
       ...db,
-      withOwner: async (fn) => {
-        if (++ownerCalls === 2) {
-          await db.withTenant(tenantId, (tx) =>
-            tx.query('UPDATE bots SET api_token_encrypted = $2 WHERE id = $1', [id, userValue]),
-          );
-        }
-        return db.withOwner(fn);
-      },
+      withOwner: (fn) =>
+        db.withOwner((q) =>
+          fn({
+            query: async (sql, params) => {
+              if (sql.trimStart().startsWith('UPDATE bots')) {
+                await db.withTenant(tenantId, (tx) =>
+                  tx.query('UPDATE bots SET api_token_encrypted = $2 WHERE id = $1', [id, userValue]),
+                );
+              }
+              return q.query(sql, params);
+            },
+          }),
+        ),
     };
     const counts = await rotateBotTokens(racingDb, rotatingCipher, { tenantId });
     assert.equal(counts.reEncrypted, 0);
     assert.equal(counts.changedMeanwhile, 1);
     assert.equal((await storedValues(db, tenantId)).get(id), userValue);
+  });
+
+  test('refuses to run when the database user cannot see every tenant (it would re-encrypt nothing)', async () => {
+    const blind: Database = {
+      ...db,
+      withOwner: (fn) => fn({ query: async <Row>() => ({ rows: [{ ok: false }] as Row[], rowCount: 1 }) }),
+    };
+    await assert.rejects(rotateBotTokens(blind, rotatingCipher), /superuser or have BYPASSRLS/);
   });
 });

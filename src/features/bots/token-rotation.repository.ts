@@ -2,6 +2,18 @@
 // database owner (operator command line only), never in a request's tenant transaction.
 import type { Queryable } from '../../platform/db/index.ts';
 
+/**
+ * Whether this connection sees every tenant's rows. The tables FORCE row-level security and their
+ * policies name only the runtime role, so an owner that is neither superuser nor BYPASSRLS sees no
+ * row at all: the rotation would then "finish" having re-encrypted nothing.
+ */
+export async function seesAllTenants(q: Queryable): Promise<boolean> {
+  const { rows } = await q.query<{ ok: boolean }>(
+    'SELECT (rolsuper OR rolbypassrls) AS ok FROM pg_roles WHERE rolname = current_user',
+  );
+  return rows[0]?.ok === true;
+}
+
 export interface StoredTokenRow {
   id: string;
   tenant_id: string;

@@ -8,7 +8,7 @@ import { DecryptionError } from '../../platform/crypto/index.ts';
 import type { Database } from '../../platform/db/index.ts';
 import { botTokenAad } from './bot-token.ts';
 import type { TokenReplacement } from './token-rotation.repository.ts';
-import { replaceTokens, selectTokenBatch } from './token-rotation.repository.ts';
+import { replaceTokens, seesAllTenants, selectTokenBatch } from './token-rotation.repository.ts';
 
 export interface RotationCounts {
   reEncrypted: number;
@@ -36,6 +36,9 @@ export async function rotateBotTokens(
 ): Promise<RotationCounts> {
   const limit = options.batchSize ?? 500;
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError('batch size must be a positive integer');
+  if (!(await db.withOwner(seesAllTenants))) {
+    throw new Error('the database user must be a superuser or have BYPASSRLS to re-encrypt every tenant');
+  }
   const counts: RotationCounts = {
     reEncrypted: 0,
     alreadyCurrent: 0,
