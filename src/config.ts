@@ -143,6 +143,7 @@ const schema = {
   testConnectionRateLimit: rate('TEST_CONNECTION_RATE_LIMIT', '10/minute'),
   registerRateLimit: rate('REGISTER_RATE_LIMIT', '10/hour'),
   refreshRateLimit: rate('REFRESH_RATE_LIMIT', '30/minute'),
+  tenantTestConnectionRateLimit: rate('TENANT_TEST_CONNECTION_RATE_LIMIT', '60/minute'),
   bruteForceMaxAttempts: integer('BRUTE_FORCE_MAX_ATTEMPTS', 5, 1, 1_000_000_000),
   bruteForceWindowSeconds: integer('BRUTE_FORCE_WINDOW_SECONDS', 300, 1, 86_400),
   ipBlockSeconds: integer('IP_BLOCK_SECONDS', 3600, 1, 30 * 86_400),
