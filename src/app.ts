@@ -18,9 +18,18 @@ import { logoutAllRoute } from './features/auth/logout.routes.ts';
 import { restoreRevocations } from './features/auth/revocation.restore.ts';
 import type { TokenService } from './features/auth/tokens.ts';
 import { createTokenService } from './features/auth/tokens.ts';
+import { botRoutes } from './features/bots/bots.routes.ts';
+import { blockedIpRoutes } from './features/ops/blocked-ips.routes.ts';
 import { healthRoutes } from './features/ops/health.routes.ts';
 import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.ts';
 import { opsSecurityEventRoutes } from './features/ops/security-events.routes.ts';
+import { alertSecret, createAlertDispatcher } from './features/protection/alerts.ts';
+import { createAutomatedResponse } from './features/protection/automated-response.ts';
+import { createIpBlocks } from './features/protection/ip-blocks.ts';
+import type { IpBlocks } from './features/protection/ip-blocks.ts';
+import { createRequestGate } from './features/protection/request-gate.ts';
+import type { RequestGate } from './features/protection/request-gate.ts';
+import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts';
 import { adminUserRoutes } from './features/users/admin.routes.ts';
 import { meRoutes } from './features/users/me.routes.ts';
 import type { Database } from './platform/db/index.ts';
@@ -38,6 +47,7 @@ import { createMetrics } from './platform/metrics.ts';
 import { openapiPlugin } from './platform/openapi.ts';
 import { requestContextPlugin, requestIdFor } from './platform/request-context.ts';
 import type { StateStore } from './platform/store/index.ts';
+import { createMemoryStore } from './platform/store/memory.ts';
 import { compileValidator } from './platform/validation.ts';
 
 declare module 'fastify' {
@@ -59,6 +69,8 @@ export interface AppDeps {
   authenticate: ReturnType<typeof createAuthenticate>;
   /** Runs a handler's work in the request's tenant transaction, auditing mutations. */
   inTenant: InTenant;
+  ipBlocks: IpBlocks;
+  gate: RequestGate;
   /** Login's extension points (before the credential check, on failure, on success). */
   loginHooks: LoginHooks;
 }
@@ -110,8 +122,30 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     secretKeys: config.secretKey,
     expireMinutes: config.accessTokenExpireMinutes,
   });
-  const authenticate = createAuthenticate({ tokens, store, securityEvents });
   const inTenant = createInTenant({ db, metrics });
+  const ipBlocks = createIpBlocks({ db, store });
+  const alerts = config.alertWebhookUrl
+    ? createAlertDispatcher({
+        url: config.alertWebhookUrl,
+        secret: alertSecret(config.alertWebhookSecret, config.secretKey),
+        log: app.log,
+        metrics,
+      })
+    : undefined;
+  securityEvents.onEvent(
+    createAutomatedResponse({ config, store, metrics, ipBlocks, securityEvents, ...(alerts ? { alerts } : {}) }),
+  );
+  // The embedded shape's store lives in memory: put durable blocks back before serving.
+  app.addHook('onReady', async () => {
+    await ipBlocks.restore();
+  });
+  const fallbackStore = createMemoryStore();
+  const gate = createRequestGate({ config, store, fallbackStore, metrics, securityEvents });
+  const authenticate = createAuthenticate({ tokens, store, securityEvents, gate });
+  app.addHook('onClose', async () => {
+    await alerts?.drain();
+    await fallbackStore.close();
+  });
   const loginHooks = createDefaultLoginHooks({ securityEvents, metrics });
   installActiveSessionsGauge(metrics.activeSessions, db);
   // The in-process store forgets revocations on restart (Redis may too): restore them before serving.
@@ -127,12 +161,19 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     securityEvents,
     authenticate,
     inTenant,
+    ipBlocks,
+    gate,
     loginHooks,
   };
 
   // Platform, in pipeline order.
   await app.register(errorsPlugin);
   await app.register(requestContextPlugin);
+  // IP blocks and route limits for everything outside the authenticated context, whose own hook
+  // folds these checks into its single store round trip.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config?.authenticated !== true) await gate.publicHook(request, reply);
+  });
   await app.register(hardeningPlugin, { config });
   await app.register(httpMetricsPlugin, { metrics });
   await app.register(openapiPlugin);
@@ -150,11 +191,17 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       await api.register(authRoutes, deps);
 
       await api.register(async (authenticated) => {
+        authenticated.addHook('onRoute', (route) => {
+          route.config = { ...route.config, authenticated: true };
+        });
         authenticated.addHook('onRequest', deps.authenticate);
         // authenticated routes:
         await authenticated.register(logoutAllRoute, deps);
         await authenticated.register(meRoutes, deps);
         await authenticated.register(adminUserRoutes, deps);
+        await authenticated.register(botRoutes, deps);
+        await authenticated.register(subscriptionRoutes, deps);
+        await authenticated.register(blockedIpRoutes, deps);
         await authenticated.register(auditRoutes, deps);
         await authenticated.register(opsSecurityEventRoutes, deps);
       });

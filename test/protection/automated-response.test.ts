@@ -38,8 +38,8 @@ describe('automated response', () => {
     user = await createTenantUser(t, { roles: ['user'] });
   });
   after(async () => {
-    await t.close();
     receiver.close();
+    await t?.close();
   });
 
   function wire() {

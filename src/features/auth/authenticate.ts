@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
 import type { StateStore } from '../../platform/store/index.ts';
 import type { SecurityEventRecorder } from '../audit/security-events.ts';
+import type { RequestGate } from '../protection/request-gate.ts';
 import { issuedAtMs, revocationKeys, revokedByMark } from './revocation.ts';
 import type { TokenService } from './tokens.ts';
 import { TokenError } from './tokens.ts';
@@ -52,18 +53,25 @@ export interface AuthenticateDeps {
   tokens: TokenService;
   store: StateStore;
   securityEvents: SecurityEventRecorder;
+  /** IP block, route limits, user throttle and usage count: folded into the same store batch. */
+  gate: RequestGate;
 }
 
 export function createAuthenticate(deps: AuthenticateDeps) {
-  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const token = bearerToken(request);
-    if (token === undefined) throw unauthorized();
+    if (token === undefined) {
+      // A blocked or rate-limited client is refused as such, credentials or not.
+      await deps.gate.publicHook(request, reply);
+      throw unauthorized();
+    }
 
     let claims: ReturnType<TokenService['verify']>;
     try {
       claims = deps.tokens.verify(token);
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
+      await deps.gate.publicHook(request, reply);
       await deps.securityEvents.record({
         type: error.reason,
         description: error.reason === 'token_expired' ? 'JWT token has expired' : 'Invalid JWT token',
@@ -74,11 +82,16 @@ export function createAuthenticate(deps: AuthenticateDeps) {
     }
 
     const keys = revocationKeys(claims.user_id);
-    const [jtiRevoked, revokedBefore, inactive] = await deps.store.batch([
+    const gate = deps.gate.plan(request, reply, { userId: claims.user_id, tenantId: claims.tenant_id });
+    // The request's one store round trip: the gate's checks and the revocation state together.
+    const results = await deps.store.batch([
+      ...gate.ops,
       { op: 'exists', key: keys.jti(claims.jti) },
       { op: 'get', key: keys.revokedBefore },
       { op: 'exists', key: keys.inactive },
     ]);
+    await gate.enforceClient(results);
+    const [jtiRevoked, revokedBefore, inactive] = results.slice(gate.ops.length);
     const context = {
       ip: request.ip,
       userId: claims.user_id,
@@ -101,6 +114,7 @@ export function createAuthenticate(deps: AuthenticateDeps) {
       });
       throw new AppError(400, 'INACTIVE_USER', 'Inactive user');
     }
+    await gate.enforceUser(results);
 
     request.auth = {
       userId: claims.user_id,

@@ -1,0 +1,164 @@
+// IP blocks, route limits and the client address, as a client sees them.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { blockKey } from '../../src/features/protection/ip-blocks.ts';
+import type { StateStore } from '../../src/platform/store/index.ts';
+import { StoreUnavailableError } from '../../src/platform/store/index.ts';
+import { createMemoryStore } from '../../src/platform/store/memory.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { buildTestApp } from '../helpers/app.ts';
+
+async function appWithProbe(env: Record<string, string> = {}, store?: StateStore): Promise<TestApp> {
+  const t = await buildTestApp({ LOGIN_RATE_LIMIT: '3/minute', ...env }, store ? { store } : {});
+  t.app.post('/probe/login', { config: { rateLimit: ['login'] } }, async (request) => ({ ip: request.ip }));
+  t.app.get('/probe/open', async (request) => ({ ip: request.ip }));
+  await t.app.ready();
+  return t;
+}
+
+const post = (t: TestApp, remoteAddress: string, headers: Record<string, string> = {}) =>
+  t.app.inject({ method: 'POST', url: '/probe/login', remoteAddress, headers });
+
+describe('route rate limits', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await appWithProbe();
+  });
+  after(() => t.close());
+
+  test('the limit allows its quota, then answers 429 with Retry-After and RateLimit headers', async () => {
+    const ip = '198.51.100.10';
+    for (let i = 0; i < 3; i++) {
+      const ok = await post(t, ip);
+      assert.equal(ok.statusCode, 200);
+      assert.equal(ok.headers['ratelimit-limit'], '3');
+      assert.equal(ok.headers['ratelimit-remaining'], String(2 - i));
+    }
+    const limited = await post(t, ip);
+    assert.equal(limited.statusCode, 429);
+    assert.deepEqual(limited.json(), { detail: 'Too many requests', code: 'RATE_LIMITED' });
+    const retryAfter = Number(limited.headers['retry-after']);
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    assert.equal(limited.headers['ratelimit-remaining'], '0');
+    assert.equal(limited.headers['ratelimit-policy'], '3;w=60');
+  });
+
+  test('a refused request is recorded as a rate_limited security event', async () => {
+    const ip = '198.51.100.11';
+    for (let i = 0; i < 4; i++) await post(t, ip);
+    const { rows } = await t.db.withOwner((q) =>
+      q.query<{ details: { limiter: string } }>(
+        "SELECT details FROM security_events WHERE event_type = 'rate_limited' AND ip = $1",
+        [ip],
+      ),
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.details.limiter, 'login');
+  });
+
+  test('each client address has its own quota', async () => {
+    for (let i = 0; i < 4; i++) await post(t, '198.51.100.12');
+    assert.equal((await post(t, '198.51.100.13')).statusCode, 200);
+  });
+
+  test('without trusted proxies, rotating X-Forwarded-For gains nothing', async () => {
+    const ip = '198.51.100.14';
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await post(t, ip, { 'x-forwarded-for': `203.0.113.${i}` });
+      codes.push(res.statusCode);
+      if (res.statusCode === 200) assert.equal(res.json().ip, ip);
+    }
+    assert.deepEqual(codes, [200, 200, 200, 429, 429]);
+  });
+
+  test('routes without a limit are not counted', async () => {
+    for (let i = 0; i < 6; i++) {
+      assert.equal(
+        (await t.app.inject({ method: 'GET', url: '/probe/open', remoteAddress: '198.51.100.15' }))
+          .statusCode,
+        200,
+      );
+    }
+  });
+});
+
+describe('client address behind trusted proxies', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await appWithProbe({ TRUSTED_PROXIES: '10.0.0.0/8' });
+  });
+  after(() => t.close());
+
+  test('the right-most untrusted X-Forwarded-For entry is the client', async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/probe/open',
+      remoteAddress: '10.0.0.5',
+      headers: { 'x-forwarded-for': '192.0.2.66, 198.51.100.20, 10.0.0.9' },
+    });
+    assert.equal(res.json().ip, '198.51.100.20');
+  });
+
+  test('X-Forwarded-For from a peer that is not a trusted proxy is ignored', async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/probe/open',
+      remoteAddress: '198.51.100.21',
+      headers: { 'x-forwarded-for': '192.0.2.1' },
+    });
+    assert.equal(res.json().ip, '198.51.100.21');
+  });
+
+  test('limits count the real client, not the proxy', async () => {
+    const via = (client: string) => post(t, '10.0.0.5', { 'x-forwarded-for': client });
+    for (let i = 0; i < 3; i++) assert.equal((await via('198.51.100.22')).statusCode, 200);
+    assert.equal((await via('198.51.100.22')).statusCode, 429);
+    assert.equal((await via('198.51.100.23')).statusCode, 200, 'another client behind the same proxy');
+  });
+});
+
+describe('IP blocks', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await appWithProbe();
+  });
+  after(() => t.close());
+
+  test('every request from a blocked IP gets 403 until the block ends', async () => {
+    const ip = '198.51.100.30';
+    await t.store.set(blockKey(ip), '{}', 200);
+    for (const url of ['/probe/open', '/health', '/nowhere', '/api/v1/bots']) {
+      const res = await t.app.inject({ method: 'GET', url, remoteAddress: ip });
+      assert.equal(res.statusCode, 403, url);
+      assert.equal(res.json().code, 'IP_BLOCKED');
+    }
+    assert.equal((await post(t, ip)).statusCode, 403);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(
+      (await t.app.inject({ method: 'GET', url: '/probe/open', remoteAddress: ip })).statusCode,
+      200,
+    );
+  });
+});
+
+describe('when the shared store is unreachable', () => {
+  test('public routes keep answering and limits fall back to per-instance counting', async () => {
+    const healthy = createMemoryStore();
+    const down: StateStore = {
+      ...healthy,
+      batch: async () => {
+        throw new StoreUnavailableError(new Error('ECONNREFUSED'));
+      },
+    };
+    const t = await appWithProbe({}, down);
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) codes.push((await post(t, '198.51.100.40')).statusCode);
+      assert.deepEqual(codes, [200, 200, 200, 429]);
+    } finally {
+      await t.close();
+      await healthy.close();
+    }
+  });
+});
