@@ -25,10 +25,10 @@ import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.
 import { opsSecurityEventRoutes } from './features/ops/security-events.routes.ts';
 import { alertSecret, createAlertDispatcher } from './features/protection/alerts.ts';
 import { createAutomatedResponse } from './features/protection/automated-response.ts';
-import { createIpBlocks } from './features/protection/ip-blocks.ts';
 import type { IpBlocks } from './features/protection/ip-blocks.ts';
-import { createRequestGate } from './features/protection/request-gate.ts';
+import { createIpBlocks } from './features/protection/ip-blocks.ts';
 import type { RequestGate } from './features/protection/request-gate.ts';
+import { createRequestGate } from './features/protection/request-gate.ts';
 import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts';
 import { adminUserRoutes } from './features/users/admin.routes.ts';
 import { meRoutes } from './features/users/me.routes.ts';
@@ -133,7 +133,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       })
     : undefined;
   securityEvents.onEvent(
-    createAutomatedResponse({ config, store, metrics, ipBlocks, securityEvents, ...(alerts ? { alerts } : {}) }),
+    createAutomatedResponse({
+      config,
+      store,
+      metrics,
+      ipBlocks,
+      securityEvents,
+      ...(alerts ? { alerts } : {}),
+    }),
   );
   // The embedded shape's store lives in memory: put durable blocks back before serving.
   app.addHook('onReady', async () => {
