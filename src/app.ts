@@ -25,6 +25,7 @@ import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.
 import { opsSecurityEventRoutes } from './features/ops/security-events.routes.ts';
 import { alertSecret, createAlertDispatcher } from './features/protection/alerts.ts';
 import { createAutomatedResponse } from './features/protection/automated-response.ts';
+import { createBruteForceLoginHooks } from './features/protection/brute-force.ts';
 import type { IpBlocks } from './features/protection/ip-blocks.ts';
 import { createIpBlocks } from './features/protection/ip-blocks.ts';
 import type { RequestGate } from './features/protection/request-gate.ts';
@@ -153,7 +154,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     await alerts?.drain();
     await fallbackStore.close();
   });
-  const loginHooks = createDefaultLoginHooks({ securityEvents, metrics });
+  const loginHooks = createBruteForceLoginHooks({
+    config,
+    store,
+    fallbackStore,
+    securityEvents,
+    base: createDefaultLoginHooks({ securityEvents, metrics }),
+  });
   installActiveSessionsGauge(metrics.activeSessions, db);
   // The in-process store forgets revocations on restart (Redis may too): restore them before serving.
   app.addHook('onReady', async () => {

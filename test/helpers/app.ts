@@ -29,6 +29,15 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     PASSWORD_HASH_COST: '4',
     LOG_LEVEL: 'silent',
+    // Every request of a test comes from one address: thresholds are raised so that only the
+    // tests of limits and detectors (which set their own) ever reach them.
+    LOGIN_RATE_LIMIT: '100000/minute',
+    REGISTER_RATE_LIMIT: '100000/minute',
+    REFRESH_RATE_LIMIT: '100000/minute',
+    TEST_CONNECTION_RATE_LIMIT: '100000/minute',
+    TENANT_TEST_CONNECTION_RATE_LIMIT: '100000/minute',
+    BRUTE_FORCE_MAX_ATTEMPTS: '100000',
+    SUSPICIOUS_API_CALLS_PER_MINUTE: '100000',
     DATA_DIR: `/tmp/tradewise-test-${randomUUID()}`,
     DATABASE_URL: process.env.DATABASE_URL,
     REDIS_URL: process.env.REDIS_URL,

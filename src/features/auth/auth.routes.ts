@@ -33,6 +33,7 @@ export async function authRoutes(scope: FastifyInstance, deps: AppDeps): Promise
   app.post(
     '/auth/register',
     {
+      config: { rateLimit: ['register'] },
       schema: {
         tags: ['auth'],
         summary: 'Create a tenant and its first user (roles admin and user)',
@@ -82,6 +83,7 @@ export async function authRoutes(scope: FastifyInstance, deps: AppDeps): Promise
   app.post(
     '/auth/token',
     {
+      config: { rateLimit: ['login'] },
       schema: {
         tags: ['auth'],
         summary: 'Log in: OAuth2 password form or JSON {username|email, password}',

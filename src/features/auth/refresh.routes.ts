@@ -73,6 +73,7 @@ export async function refreshRoute(
   app.post(
     '/auth/refresh',
     {
+      config: { rateLimit: ['refresh'] },
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token for a new pair (the old refresh token is spent)',

@@ -47,7 +47,10 @@ export function connectionTestRoutes(
 
   app.post(
     '/external-bots/test-connection',
-    { schema: { tags, body: ConnectionTestBody, response: { 200: ConnectionTestResult } } },
+    {
+      config: { rateLimit: ['testConnection', 'testConnectionTenant'] },
+      schema: { tags, body: ConnectionTestBody, response: { 200: ConnectionTestResult } },
+    },
     async (request) => {
       const { api_url: url, api_token: token } = request.body;
       const issues = tokenIssues(token, ['body', 'api_token']);
@@ -62,6 +65,7 @@ export function connectionTestRoutes(
   app.post(
     '/bots/:id/test-connection',
     {
+      config: { rateLimit: ['testConnection', 'testConnectionTenant'] },
       schema: {
         tags,
         params: IdParams,
