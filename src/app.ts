@@ -143,10 +143,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       ...(alerts ? { alerts } : {}),
     }),
   );
-  // The embedded shape's store lives in memory: put durable blocks back before serving.
-  app.addHook('onReady', async () => {
-    await ipBlocks.restore();
-  });
   const fallbackStore = createMemoryStore();
   const gate = createRequestGate({ config, store, fallbackStore, metrics, securityEvents });
   const authenticate = createAuthenticate({ tokens, store, securityEvents, gate });
@@ -162,10 +158,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     base: createDefaultLoginHooks({ securityEvents, metrics }),
   });
   installActiveSessionsGauge(metrics.activeSessions, db);
-  // The in-process store forgets revocations on restart (Redis may too): restore them before serving.
-  app.addHook('onReady', async () => {
+  // The in-process store forgets revocations and blocks on restart, and a Redis that restarted
+  // may have lost them: the database's durable copy goes back into the store before serving, and
+  // again whenever the store reconnects (requests wait for it).
+  const restoreState = async () => {
     await restoreRevocations({ db, store });
-  });
+    await ipBlocks.restore();
+  };
+  app.addHook('onReady', restoreState);
+  store.onReconnect(restoreState);
   const deps: AppDeps = {
     config,
     db,

@@ -84,6 +84,8 @@ export function createMemoryStore(
       return entry?.expiresAt == null ? null : entry.expiresAt - now();
     },
     ping: async () => {},
+    // An in-process store never loses its connection.
+    onReconnect: () => {},
     close: async () => {
       clearInterval(sweep);
       entries.clear();

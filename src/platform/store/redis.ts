@@ -1,6 +1,7 @@
 // Redis state store for the server shape: shared by every instance. Commands fail fast while
 // Redis is unreachable (no offline queue) so that callers can answer 503 or fall back instead of
 // hanging; the client keeps reconnecting in the background and recovers by itself.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Redis } from 'ioredis';
 import type { Counter, StateStore, StoreOp, StoreResult } from './types.ts';
 import { StoreUnavailableError } from './types.ts';
@@ -54,9 +55,34 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
       client.on('ready', done);
     });
 
+  // Reconnection work (restoring revocations) runs before anything else is answered; its own
+  // commands are told apart by the async context they run in.
+  const reconnectWork: (() => Promise<void>)[] = [];
+  const inReconnectWork = new AsyncLocalStorage<true>();
+  let everReady = false;
+  let warming: Promise<void> | undefined;
+  client.on('ready', () => {
+    if (!everReady) {
+      everReady = true;
+      return;
+    }
+    warming = inReconnectWork
+      .run(true, async () => {
+        for (const work of reconnectWork) await work();
+      })
+      .catch(() => {
+        // The work failed (e.g. the database is down too); the next reconnect tries again, and
+        // meanwhile requests proceed with what the store has.
+      })
+      .finally(() => {
+        warming = undefined;
+      });
+  });
+
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       if (client.status !== 'ready') await connected();
+      if (warming !== undefined && inReconnectWork.getStore() === undefined) await warming;
       return await work();
     } catch (error) {
       throw new StoreUnavailableError(error);
@@ -145,6 +171,9 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
       guard(async () => {
         await client.ping();
       }),
+    onReconnect: (work) => {
+      reconnectWork.push(work);
+    },
     close: async () => {
       client.disconnect();
     },

@@ -37,6 +37,12 @@ export interface StateStore {
   /** Remaining lifetime of `key` in milliseconds; null when it does not exist or never expires. */
   ttl(key: string): Promise<number | null>;
   ping(): Promise<void>;
+  /**
+   * Registers work to run whenever the store comes back after losing its connection (a Redis
+   * restart may have lost revocations and blocks). Until it has finished, other commands wait, so
+   * no request is answered from a store that forgot what the database says is revoked.
+   */
+  onReconnect(work: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
