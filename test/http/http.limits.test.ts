@@ -41,6 +41,16 @@ describe('request limits', () => {
     assert.equal(reached, before);
   });
 
+  test('an oversized OAuth2 form on the login route is 413 too, before any credential check', async () => {
+    const res = await post(
+      '/api/v1/auth/token',
+      `username=a%40example.test&password=${'x'.repeat(5000)}`,
+      'application/x-www-form-urlencoded',
+    );
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().code, 'PAYLOAD_TOO_LARGE');
+  });
+
   test('a Content-Length over the limit is refused before the body is read', async () => {
     const res = await t.app.inject({
       method: 'POST',
