@@ -22,12 +22,17 @@ export type RevocationReason =
   | 'refresh_token_reuse';
 
 export interface Revoker {
-  /** Revokes sessions and every live access token they issued; returns how many sessions. */
+  /**
+   * Revokes sessions and every live access token they issued; returns how many sessions. With
+   * `keepAccessTokens` only the sessions end: deactivation leaves the tokens to the inactive mark,
+   * so that they answer "400 Inactive user" rather than 401.
+   */
   endSessions(
     tx: Tx,
     target: { tenantId: string; userId: string },
     which: { sessionId: string } | { all: true; exceptSessionId?: string },
     reason: RevocationReason,
+    options?: { keepAccessTokens?: boolean },
   ): Promise<number>;
   /** Revokes single access tokens by jti until their own expiry. */
   revokeAccessTokens(
@@ -66,7 +71,7 @@ export function createRevoker(deps: { store: StateStore; accessTokenLifetimeMs: 
   return {
     revokeAccessTokens,
 
-    async endSessions(tx, target, which, reason) {
+    async endSessions(tx, target, which, reason, options = {}) {
       const ended = await revokeSessions(
         tx,
         'sessionId' in which
@@ -74,6 +79,7 @@ export function createRevoker(deps: { store: StateStore; accessTokenLifetimeMs: 
           : { userId: target.userId, exceptSessionId: which.exceptSessionId },
         reason,
       );
+      if (options.keepAccessTokens === true) return ended.length;
       const tokens = await liveAccessTokens(tx, ended);
       await revokeAccessTokens(
         tx,

@@ -86,7 +86,7 @@ export function createUserAdmin(deps: {
 
       const who = { tenantId: target.tenant_id, userId: target.id };
       if (target.is_active && !updated.is_active) {
-        await deps.revoker.endSessions(tx, who, { all: true }, 'deactivation');
+        await deps.revoker.endSessions(tx, who, { all: true }, 'deactivation', { keepAccessTokens: true });
         await deps.revoker.markInactive(target.id, true);
         deps.metrics.tokenRevocations.inc({ reason: 'deactivation' });
       } else if (!target.is_active && updated.is_active) {
