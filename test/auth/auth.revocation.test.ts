@@ -43,7 +43,10 @@ describe('logout and logout-all', () => {
     const ttl = await t.store.ttl(`revoked:jti:${claims.jti}`);
     // The entry ends with the token (to within the few milliseconds between the clocks read), and
     // not seconds early either.
-    assert.ok(ttl !== null && ttl <= remaining + 1_000 && ttl > remaining - 10_000, `ttl ${ttl} vs ${remaining}`);
+    assert.ok(
+      ttl !== null && ttl <= remaining + 1_000 && ttl > remaining - 10_000,
+      `ttl ${ttl} vs ${remaining}`,
+    );
     const { rows } = await t.db.withOwner((q) =>
       q.query<{ expires_at: Date }>(
         "SELECT expires_at FROM token_revocations WHERE kind = 'jti' AND subject = $1",
