@@ -93,7 +93,7 @@ describe('request limits', () => {
     const before = reached;
     for (const body of [
       nested(MAX_JSON_DEPTH + 1),
-      '{"a":'.repeat(500) + '1' + '}'.repeat(500),
+      `${'{"a":'.repeat(500)}1${'}'.repeat(500)}`,
       '['.repeat(4000),
     ]) {
       const res = await post('/test/echo', body);
