@@ -141,7 +141,8 @@ describe(`tenant isolation by row-level security (${serverShape ? 'PostgreSQL' :
   test('the audit trail is append-only for the runtime role', async () => {
     await db.withTenant(tenantA, (tx) =>
       tx.query(
-        "INSERT INTO audit_log (tenant_id, method, route, path, status, request_id, action) VALUES ($1, 'POST', '/x', '/x', 201, 'r', 'test')",
+        `INSERT INTO audit_log (tenant_id, method, route, path, status, request_id, action, seq, prev_hash, hash)
+         VALUES ($1, 'POST', '/x', '/x', 201, 'r', 'test', 1, '', 'h')`,
         [tenantA],
       ),
     );
@@ -171,6 +172,47 @@ describe(`tenant isolation by row-level security (${serverShape ? 'PostgreSQL' :
       ),
       isRlsRefusal,
     );
+  });
+
+  describe('read-only work (each statement its own one-round-trip transaction)', () => {
+    test("sees only the tenant's rows, statement after statement", async () => {
+      const counts = await db.withTenant(
+        tenantA,
+        async (tx) => {
+          const first = await tx.query<{ tenant_id: string }>('SELECT tenant_id FROM bots');
+          const second = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM bots');
+          assert.ok(first.rows.every((r) => r.tenant_id === tenantA));
+          return [first.rows.length, second.rows[0]?.n];
+        },
+        { readOnly: true },
+      );
+      assert.deepEqual(counts, [2, 2]);
+      const none = await db.withTenant(null, (tx) => tx.query('SELECT * FROM bots'), { readOnly: true });
+      assert.equal(none.rows.length, 0);
+    });
+
+    test('refuses writes', async () => {
+      await assert.rejects(
+        db.withTenant(tenantA, (tx) => tx.query("UPDATE bots SET name = 'ro'"), { readOnly: true }),
+        (error: unknown) => (error as { code?: string }).code === '25006',
+      );
+    });
+
+    test('a failing statement leaves the connection clean for the next one', async () => {
+      await assert.rejects(
+        db.withTenant(tenantA, (tx) => tx.query('SELECT * FROM no_such_table'), { readOnly: true }),
+      );
+      const after = await db.withOwner((q) =>
+        q.query<{ tenant: string | null }>(
+          "SELECT nullif(current_setting('app.current_tenant_id', true), '') AS tenant",
+        ),
+      );
+      assert.equal(after.rows[0]?.tenant, null);
+      const { rows } = await db.withTenant(tenantB, (tx) => tx.query('SELECT * FROM bots'), {
+        readOnly: true,
+      });
+      assert.equal(rows.length, 2);
+    });
   });
 
   test('a tenant id that is not a UUID is refused before reaching SQL', async () => {

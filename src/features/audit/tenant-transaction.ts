@@ -77,36 +77,42 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
       options.actor ??
       (request.auth ? { userId: request.auth.userId, email: request.auth.email } : undefined);
     let recorded = false;
-    const result = await deps.db.withTenant(tenantId, async (tx) => {
-      let note: AuditNote | undefined;
-      const value = await work({
-        ...tx,
-        audit: (n) => {
-          note = n;
-        },
-      });
-      if (MUTATING.has(request.method)) {
-        const route = request.routeOptions.url ?? pathOf(request);
-        // Last in the transaction: appending takes the tenant's chain-head lock until commit.
-        await appendAuditRecord(tx, {
-          tenantId,
-          actorUserId: actor?.userId ?? null,
-          actorEmail: actor?.email ?? null,
-          ip: request.ip,
-          method: request.method,
-          route,
-          path: pathOf(request),
-          status: successStatus(request),
-          requestId: request.id,
-          action: note?.action ?? `${request.method} ${route}`,
-          resourceType: note?.resourceType ?? null,
-          resourceId: note?.resourceId ?? null,
-          changes: { ...redactSecrets(note?.details ?? {}), fields: [...(note?.fields ?? [])] },
+    const mutating = MUTATING.has(request.method);
+    // Reads take the one-round-trip path: each statement in its own READ ONLY transaction.
+    const result = await deps.db.withTenant(
+      tenantId,
+      async (tx) => {
+        let note: AuditNote | undefined;
+        const value = await work({
+          ...tx,
+          audit: (n) => {
+            note = n;
+          },
         });
-        recorded = true;
-      }
-      return value;
-    });
+        if (mutating) {
+          const route = request.routeOptions.url ?? pathOf(request);
+          // Last in the transaction: appending takes the tenant's chain-head lock until commit.
+          await appendAuditRecord(tx, {
+            tenantId,
+            actorUserId: actor?.userId ?? null,
+            actorEmail: actor?.email ?? null,
+            ip: request.ip,
+            method: request.method,
+            route,
+            path: pathOf(request),
+            status: successStatus(request),
+            requestId: request.id,
+            action: note?.action ?? `${request.method} ${route}`,
+            resourceType: note?.resourceType ?? null,
+            resourceId: note?.resourceId ?? null,
+            changes: { ...redactSecrets(note?.details ?? {}), fields: [...(note?.fields ?? [])] },
+          });
+          recorded = true;
+        }
+        return value;
+      },
+      { readOnly: !mutating },
+    );
     if (recorded) deps.metrics.auditRecords.inc();
     return result;
   };

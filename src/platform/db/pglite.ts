@@ -6,7 +6,7 @@ import type { Transaction } from '@electric-sql/pglite';
 import { PGlite } from '@electric-sql/pglite';
 import type { DataDirLock } from './data-dir-lock.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import type { Database, Queryable, QueryResult, Tx } from './types.ts';
+import type { Database, Queryable, QueryResult, TenantTxOptions, Tx } from './types.ts';
 import { scopeTenantSql } from './types.ts';
 
 export interface PgliteOptions {
@@ -52,8 +52,14 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
   let closed = false;
   return {
     kind: 'pglite',
-    withTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    withTenant<T>(
+      tenantId: string | null,
+      fn: (tx: Tx) => Promise<T>,
+      options: TenantTxOptions = {},
+    ): Promise<T> {
+      // One connection, no round trips to save: read-only work is one READ ONLY transaction.
       return db.transaction(async (transaction) => {
+        if (options.readOnly) await transaction.exec('SET TRANSACTION READ ONLY');
         await transaction.exec(scopeTenantSql(tenantId));
         return fn({ ...wrap(transaction), tenantId });
       });

@@ -1,6 +1,6 @@
 // PostgreSQL through a `pg` pool: the server shape.
 import pg from 'pg';
-import type { Database, Queryable, QueryResult, Tx } from './types.ts';
+import type { Database, Queryable, QueryResult, TenantTxOptions, Tx } from './types.ts';
 import { scopeTenantSql } from './types.ts';
 
 // Keep timestamps, bigints and numerics as the database sends them, except the ones we read as
@@ -23,48 +23,27 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs ?? 15_000,
     application_name: 'tradewise',
-  });
+    // Pipelining: a query is written to the connection without waiting for the previous answer,
+    // so BEGIN, the tenant scope and the first statement share one round trip (see withTenant).
+    pipeline: true,
+  } as pg.PoolConfig);
   // An idle client's connection dying (server restart) must not crash the process; the pool
   // drops it and the next checkout reconnects.
   pool.on('error', () => {});
 
-  const wrap = (client: pg.PoolClient | pg.Pool): Queryable => ({
-    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const result = await client.query(sql, params as unknown[] | undefined);
-      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
-    },
-  });
-
   return {
     kind: 'postgres',
-    async withTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    async withTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>, options: TenantTxOptions = {}) {
+      const scope = scopeTenantSql(tenantId);
       const client = await pool.connect();
-      // A connection that failed mid-transaction is destroyed, never handed to the next request.
-      try {
-        await client.query(`BEGIN; ${scopeTenantSql(tenantId)}`);
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
-      try {
-        const result = await fn({ ...wrap(client), tenantId });
-        await client.query('COMMIT');
-        client.release();
-        return result;
-      } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-          client.release();
-        } catch (rollbackError) {
-          client.release(rollbackError as Error);
-        }
-        throw error;
-      }
+      return options.readOnly
+        ? readOnlyWork(client, scope, tenantId, fn)
+        : transaction(client, scope, tenantId, fn);
     },
     async withOwner<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       try {
-        return await fn(wrap(client));
+        return await fn(wrapClient(client));
       } finally {
         client.release();
       }
@@ -74,6 +53,91 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     },
     async close() {
       await pool.end();
+    },
+  };
+}
+
+const noop = () => {};
+
+/**
+ * One transaction for all of `fn`'s statements. BEGIN and the scope are pipelined ahead of the
+ * first statement instead of awaited: if they fail, the transaction is aborted and every statement
+ * behind them fails too, so nothing ever runs unscoped. A connection that failed mid-transaction is
+ * destroyed, never handed to the next request.
+ */
+async function transaction<T>(
+  client: pg.PoolClient,
+  scope: string,
+  tenantId: string | null,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  const begin = client.query(`BEGIN; ${scope}`);
+  begin.catch(noop);
+  try {
+    const result = await fn({ ...wrapClient(client), tenantId });
+    await begin;
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+      client.release();
+    } catch (rollbackError) {
+      client.release(rollbackError as Error);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Read-only work: every statement travels with its own BEGIN READ ONLY, scope and COMMIT in one
+ * round trip. A failed scope aborts that transaction, so the statement fails rather than running
+ * unscoped; COMMIT of an aborted transaction rolls it back.
+ */
+async function readOnlyWork<T>(
+  client: pg.PoolClient,
+  scope: string,
+  tenantId: string | null,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  let broken: Error | undefined;
+  const tx: Tx = {
+    tenantId,
+    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      const sent = [
+        client.query(`BEGIN READ ONLY; ${scope}`),
+        client.query(sql, params as unknown[] | undefined),
+        client.query('COMMIT'),
+      ];
+      for (const p of sent) p.catch(noop);
+      try {
+        await sent[0];
+        const result = await sent[1];
+        await sent[2];
+        return { rows: result?.rows as Row[], rowCount: result?.rowCount ?? 0 };
+      } catch (error) {
+        // Statement errors leave the connection usable (COMMIT rolled back); a failed scope or
+        // COMMIT means the connection's state is unknown.
+        await sent[2]?.catch((commitError: Error) => {
+          broken = commitError;
+        });
+        throw error;
+      }
+    },
+  };
+  try {
+    return await fn(tx);
+  } finally {
+    client.release(broken);
+  }
+}
+
+function wrapClient(client: pg.PoolClient | pg.Pool): Queryable {
+  return {
+    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      const result = await client.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
   };
 }

@@ -16,6 +16,15 @@ export interface Tx extends Queryable {
   readonly tenantId: string | null;
 }
 
+export interface TenantTxOptions {
+  /**
+   * Read-only work (GET requests): each statement runs in its own READ ONLY transaction, opened,
+   * scoped and committed in the same network round trip as the statement itself. Statements of
+   * one call then see separate snapshots, which reads tolerate; writes are refused by PostgreSQL.
+   */
+  readOnly?: boolean;
+}
+
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   /**
@@ -24,7 +33,7 @@ export interface Database {
    * every statement, including ones that forget a tenant filter. `null` runs with no tenant:
    * tenant tables then show no rows, which is what pre-login code (register, login) starts from.
    */
-  withTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  withTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>, options?: TenantTxOptions): Promise<T>;
   /**
    * Runs `fn` as the migration owner, outside row-level security. For the migrator and the
    * operator command line only; request handlers never call it.
