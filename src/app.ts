@@ -48,6 +48,7 @@ import { createMetrics } from './platform/metrics.ts';
 import { openapiPlugin } from './platform/openapi.ts';
 import { requestContextPlugin, requestIdFor } from './platform/request-context.ts';
 import type { StateStore } from './platform/store/index.ts';
+import { StoreUnavailableError } from './platform/store/index.ts';
 import { createMemoryStore } from './platform/store/memory.ts';
 import { compileValidator } from './platform/validation.ts';
 
@@ -165,7 +166,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     await restoreRevocations({ db, store });
     await ipBlocks.restore();
   };
-  app.addHook('onReady', restoreState);
+  app.addHook('onReady', async () => {
+    try {
+      await restoreState();
+    } catch (error) {
+      // Redis is down at start-up: authenticated requests answer 503 until it is back, and the
+      // store runs restoreState again when it connects.
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      app.log.warn('state store unavailable at start-up; revocations will be restored when it connects');
+    }
+  });
   store.onReconnect(restoreState);
   const deps: AppDeps = {
     config,

@@ -54,7 +54,8 @@ describe('connection-test limits', () => {
       const user = await createTenantUser(t);
       const other = await createTenantUser(t);
       const codes = [];
-      for (let i = 0; i < 3; i++) codes.push((await testConnection(t, user, `198.51.100.${130 + i}`)).statusCode);
+      for (let i = 0; i < 3; i++)
+        codes.push((await testConnection(t, user, `198.51.100.${130 + i}`)).statusCode);
       assert.deepEqual(codes, [200, 200, 429]);
       assert.equal((await testConnection(t, other, '198.51.100.140')).statusCode, 200);
     } finally {

@@ -45,11 +45,12 @@ describe('route rate limits', () => {
 
   test('a refused request is recorded as a rate_limited security event', async () => {
     const ip = '198.51.100.11';
+    const since = new Date();
     for (let i = 0; i < 4; i++) await post(t, ip);
     const { rows } = await t.db.withOwner((q) =>
       q.query<{ details: { limiter: string } }>(
-        "SELECT details FROM security_events WHERE event_type = 'rate_limited' AND ip = $1",
-        [ip],
+        "SELECT details FROM security_events WHERE event_type = 'rate_limited' AND ip = $1 AND occurred_at >= $2",
+        [ip, since],
       ),
     );
     assert.equal(rows.length, 1);

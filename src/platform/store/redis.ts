@@ -59,13 +59,10 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
   // commands are told apart by the async context they run in.
   const reconnectWork: (() => Promise<void>)[] = [];
   const inReconnectWork = new AsyncLocalStorage<true>();
-  let everReady = false;
   let warming: Promise<void> | undefined;
+  // Also on the first connection: the store may come up after the app did.
   client.on('ready', () => {
-    if (!everReady) {
-      everReady = true;
-      return;
-    }
+    if (reconnectWork.length === 0) return;
     warming = inReconnectWork
       .run(true, async () => {
         for (const work of reconnectWork) await work();

@@ -38,9 +38,9 @@ export interface StateStore {
   ttl(key: string): Promise<number | null>;
   ping(): Promise<void>;
   /**
-   * Registers work to run whenever the store comes back after losing its connection (a Redis
-   * restart may have lost revocations and blocks). Until it has finished, other commands wait, so
-   * no request is answered from a store that forgot what the database says is revoked.
+   * Registers work to run whenever the store (re)connects (a Redis restart may have lost
+   * revocations and blocks). Until it has finished, other commands wait, so no request is
+   * answered from a store that forgot what the database says is revoked.
    */
   onReconnect(work: () => Promise<void>): void;
   close(): Promise<void>;
