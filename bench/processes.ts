@@ -1,0 +1,125 @@
+// Child processes of the bench (the service, the floor): started with tsx like `npm start`, ready
+// when `GET /ready` answers 200, stopped with SIGTERM (so a `--cpu-prof` profile gets written), and
+// their resident memory sampled from /proc while the load runs.
+import type { ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { onCleanup } from './cleanup.ts';
+
+export interface Child {
+  name: string;
+  pid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+async function waitReady(child: ChildProcess, url: string, output: () => string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`exited during start-up (${child.exitCode ?? child.signalCode}):\n${output()}`);
+    }
+    try {
+      const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  throw new Error(`not ready after ${timeoutMs} ms:\n${output()}`);
+}
+
+export async function startNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  options: { nodeArgs?: string[]; timeoutMs?: number } = {},
+): Promise<Child> {
+  const port = await freePort();
+  const args = [
+    ...(options.nodeArgs ?? []),
+    '--import',
+    'tsx',
+    '--import',
+    './bench/parent-guard.ts',
+    script,
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(killer);
+  };
+  onCleanup(`stop ${name}`, stop);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(child, url, () => output, options.timeoutMs ?? 60_000);
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`);
+  }
+  return { name, pid: child.pid as number, url, stop };
+}
+
+/** Resident set size in MB, or undefined once the process is gone. */
+export async function rssMb(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    // No procfs (macOS): ps reports the same figure in kB.
+    try {
+      const { stdout } = await promisify(execFile)('ps', ['-o', 'rss=', '-p', String(pid)]);
+      const kb = Number(stdout.trim());
+      return Number.isFinite(kb) && kb > 0 ? kb / 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Samples a process's RSS every `everyMs` until `stop()`, which returns the peak in MB. */
+export function sampleRss(pid: number, everyMs = 100): { stop(): Promise<number> } {
+  let peak = 0;
+  let active = true;
+  const loop = (async () => {
+    while (active) {
+      peak = Math.max(peak, (await rssMb(pid)) ?? 0);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      active = false;
+      await loop;
+      return Math.round(peak * 10) / 10;
+    },
+  };
+}

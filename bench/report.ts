@@ -1,0 +1,117 @@
+// The verdict: each target of issue 9 with its measured value, printed as tables and written as JSON
+// (the README quotes the JSON). A phase that did not run (`--only`) has no targets.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Figures } from './load.ts';
+import type { EmbeddedFigures, LoginFigures, ReadFigures } from './phases.ts';
+
+export interface Verdict {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface BenchResult {
+  command: string;
+  date: string;
+  commit: string | null;
+  machine: { cores: number; cpu: string; memoryMb: number; node: string; platform: string };
+  options: Record<string, unknown>;
+  /** What ran where during the measurements (nothing is pinned to a core). */
+  placement: string;
+  run: { database: string | null; redisPrefix: string | null; pids: Record<string, number> };
+  read: ReadFigures | null;
+  login: LoginFigures | null;
+  memory: { peakRssMb: number } | null;
+  embedded: EmbeddedFigures | null;
+  targets: Verdict[];
+  pass: boolean;
+}
+
+export function verdicts(result: Omit<BenchResult, 'targets' | 'pass'>): Verdict[] {
+  const list: Verdict[] = [];
+  const add = (target: string, measured: string, pass: boolean) => list.push({ target, measured, pass });
+  const { read, login, memory, embedded } = result;
+  if (read !== null) {
+    add(
+      'read req/s >= 0.7x floor',
+      `${read.rpsRatio}x (${read.service.rps} / ${read.floor.rps})`,
+      read.rpsRatio >= 0.7,
+    );
+    add(
+      'read p99 <= 2x floor',
+      `${read.p99Ratio}x (${read.service.p99Ms} / ${read.floor.p99Ms} ms)`,
+      read.p99Ratio <= 2,
+    );
+  }
+  if (login !== null) {
+    const { bcrypt } = login;
+    add(
+      'logins/s >= 0.9x bcrypt limit',
+      `${login.limitRatio}x (${login.login.rps} / ${bcrypt.limit}: ${bcrypt.cores} cores / ${bcrypt.hashMs} ms)`,
+      login.limitRatio >= 0.9,
+    );
+    const p99 = login.readDuringFlood.p99Ms;
+    add('read p99 during login flood < 50 ms', `${p99} ms`, p99 < 50);
+  }
+  if (memory !== null) add('service peak RSS < 200 MB', `${memory.peakRssMb} MB`, memory.peakRssMb < 200);
+  const runs: Figures[] = [
+    ...(read === null ? [] : [read.floor, read.service]),
+    ...(login === null ? [] : [login.login, login.readDuringFlood, login.loginDuringFlood]),
+    ...(embedded === null ? [] : [embedded.read]),
+  ];
+  const failed = runs.reduce((sum, run) => sum + run.failed, 0);
+  add('every answer 2xx (else the figures are void)', `${failed} failed`, failed === 0);
+  return list;
+}
+
+const pad = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  return [
+    pad(header, widths),
+    pad(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
+    ...rows.map((r) => pad(r, widths)),
+  ]
+    .map((line) => line.trimEnd())
+    .join('\n');
+}
+
+export function render(result: BenchResult): string {
+  const rows: string[][] = [];
+  const row = (name: string, f: Figures, conns: number) =>
+    rows.push([name, String(conns), f.rps.toFixed(1), String(f.p50Ms), String(f.p99Ms), String(f.failed)]);
+  const conns = Number(result.options.connections);
+  const loginConns = Number(result.options.loginConnections);
+  if (result.read !== null) {
+    row('floor: bare Fastify + pg', result.read.floor, conns);
+    row('service: GET /api/v1/bots', result.read.service, conns);
+  }
+  if (result.login !== null) {
+    row('service: POST /api/v1/auth/token', result.login.login, loginConns);
+    row('  reads during login flood', result.login.readDuringFlood, conns);
+    row('  logins during that flood', result.login.loginDuringFlood, loginConns);
+  }
+  if (result.embedded !== null) row('embedded: GET /api/v1/bots', result.embedded.read, conns);
+  const figures = table(['load', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'failed'], rows);
+  const targets = table(
+    ['target', 'measured', 'result'],
+    result.targets.map((t) => [t.target, t.measured, t.pass ? 'PASS' : 'MISS']),
+  );
+  const rss = [
+    result.memory === null ? '' : `service (server shape) peak RSS: ${result.memory.peakRssMb} MB`,
+    result.read === null ? '' : `floor peak RSS: ${result.read.floorPeakRssMb} MB`,
+    result.embedded === null ? '' : `embedded shape peak RSS: ${result.embedded.peakRssMb} MB`,
+  ].filter((line) => line !== '');
+  const verdict = result.pass ? 'all targets met' : 'TARGETS MISSED';
+  return `\n${figures}\n\n${rss.join('\n')}\n\n${targets}\n\n${verdict}\n`;
+}
+
+export async function writeResult(path: string, result: BenchResult): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(result, null, 2)}\n`);
+}
