@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { purgeAuditTrail } from '../../src/features/audit/audit-retention.ts';
-import type { Database } from '../../src/platform/db/index.ts';
+import { verifyAuditChain } from '../../src/features/audit/audit-verify.ts';
+import type { Database, Queryable } from '../../src/platform/db/index.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { serverShape } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
@@ -116,6 +117,28 @@ describe(`audit retention (${shape})`, () => {
     assert.ok(responses.every((r) => r.statusCode === 201));
     const { body } = await verifyVia(t, admin);
     assert.deepEqual([body.ok, body.checked], [true, 24]);
+  });
+
+  test('a purge that runs in the middle of a verification does not make it report deleted records', async () => {
+    const admin = await tenantWithHistory();
+    let purged = false;
+    const verdict = await t.db.withOwner((q) =>
+      verifyAuditChain(
+        {
+          async query(sql, params) {
+            // The purge lands after the head was read, just before the first page of records.
+            if (!purged && sql.includes('ORDER BY seq LIMIT')) {
+              purged = true;
+              await purgeAuditTrail(t.db, { olderThanDays: 365, tenantId: admin.tenantId });
+            }
+            return q.query(sql, params);
+          },
+        } as Queryable,
+        admin.tenantId,
+      ),
+    );
+    assert.ok(purged);
+    assert.deepEqual([verdict.ok, verdict.checkpoint_seq, verdict.checked], [true, 5, 4]);
   });
 
   test('a tenant whose chain does not verify is left alone: its records are evidence', async () => {
