@@ -1,0 +1,69 @@
+// Platform operators: users whose roles include `operator`, granted only by the command line
+// (`tradewise create-operator`), never by the API. They live in one dedicated platform tenant, so
+// an operator is never a member of a customer tenant and no tenant admin can see, change or remove
+// them; a customer account cannot be turned into an operator.
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../platform/db/index.ts';
+import { hashPassword } from '../../platform/passwords/index.ts';
+import { appendAuditRecord } from '../audit/audit.repository.ts';
+import { findLoginAccount } from '../auth/login.repository.ts';
+import { insertTenant, insertUser, tenantExists, updateUser } from './users.repository.ts';
+
+/** The platform tenant: the nil UUID (RFC 9562 §5.9), which no registration can produce. */
+export const PLATFORM_TENANT_ID = '00000000-0000-0000-0000-000000000000';
+export const PLATFORM_TENANT_NAME = 'TradeWise platform operators';
+
+export type CreateOperatorResult =
+  | { outcome: 'created' | 'promoted' | 'unchanged'; userId: string }
+  | { outcome: 'customer_account' };
+
+/** Creates the operator, or grants `operator` to an existing platform-tenant user. */
+export async function createOperator(
+  db: Database,
+  input: { email: string; password: string; fullName: string; cost: number },
+): Promise<CreateOperatorResult> {
+  const existing = await db.withTenant(null, (tx) => findLoginAccount(tx, input.email));
+  if (existing !== undefined && existing.tenant_id !== PLATFORM_TENANT_ID)
+    return { outcome: 'customer_account' };
+  const passwordHash = existing === undefined ? await hashPassword(input.password, input.cost) : undefined;
+
+  return db.withTenant(PLATFORM_TENANT_ID, async (tx) => {
+    let result: CreateOperatorResult;
+    if (existing !== undefined) {
+      if (existing.roles.includes('operator')) return { outcome: 'unchanged', userId: existing.user_id };
+      await updateUser(tx, existing.user_id, { roles: [...existing.roles, 'operator'] });
+      result = { outcome: 'promoted', userId: existing.user_id };
+    } else {
+      if (!(await tenantExists(tx, PLATFORM_TENANT_ID))) {
+        await insertTenant(tx, { id: PLATFORM_TENANT_ID, name: PLATFORM_TENANT_NAME });
+      }
+      const user = await insertUser(tx, {
+        id: randomUUID(),
+        tenantId: PLATFORM_TENANT_ID,
+        email: input.email,
+        fullName: input.fullName,
+        passwordHash: passwordHash as string,
+        roles: ['operator'],
+      });
+      result = { outcome: 'created', userId: user.id };
+    }
+    await appendAuditRecord(tx, {
+      tenantId: PLATFORM_TENANT_ID,
+      actorUserId: null,
+      actorEmail: null,
+      ip: null,
+      method: 'CLI',
+      route: 'create-operator',
+      path: 'create-operator',
+      status: 0,
+      requestId: `cli-${randomUUID()}`,
+      action: result.outcome === 'created' ? 'user.create_operator' : 'user.grant_operator',
+      resourceType: 'user',
+      resourceId: result.userId,
+      changes: {
+        fields: result.outcome === 'created' ? ['email', 'full_name', 'password', 'roles'] : ['roles'],
+      },
+    });
+    return result;
+  });
+}
