@@ -116,7 +116,7 @@ describe('POST /users/me/password', () => {
     const events = (await securityEvents(t, 'login_failed')).slice(before);
     assert.equal(events.length, 1);
     assert.equal(events[0]?.tenant_id, account.tenantId);
-    assert.equal((events[0]?.details as { context: string }).context, 'password_change');
+    assert.equal((events[0]?.details as { context?: string } | undefined)?.context, 'password_change');
     assert.equal((await me(t, tokens.access_token)).statusCode, 200);
     assert.equal((await login(t, account.email, PASSWORD)).statusCode, 200);
   });
