@@ -4,6 +4,7 @@
 // timed here from autocannon's per-response events (its own histogram keeps whole milliseconds).
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { cpuSeconds } from './processes.ts';
 
 export interface Target {
   url: string;
@@ -22,6 +23,37 @@ export interface Figures {
   /** Non-2xx answers in the window plus connection errors and timeouts of the whole run. */
   failed: number;
   seconds: number;
+  /**
+   * Cores busy on average during the window: the bench process (autocannon) and the server; and the
+   * server's CPU per 2xx answer, which contention from other processes changes far less than req/s.
+   */
+  cpu: { generator: number; server: number | null; serverMsPerRequest: number | null };
+}
+
+interface CpuSnapshot {
+  at: number;
+  generator: number;
+  server: number | undefined;
+}
+
+async function snapshot(serverPid: number | undefined): Promise<CpuSnapshot> {
+  const { user, system } = process.cpuUsage();
+  const server = serverPid === undefined ? undefined : await cpuSeconds(serverPid);
+  return { at: performance.now(), generator: (user + system) / 1e6, server };
+}
+
+function cpu(first: CpuSnapshot, last: CpuSnapshot, answers: number): Figures['cpu'] {
+  const seconds = (last.at - first.at) / 1_000;
+  const share = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? null : Math.round(((b - a) / seconds) * 100) / 100;
+  const server = share(first.server, last.server);
+  const perAnswer = (last.server ?? 0) - (first.server ?? 0);
+  return {
+    generator: share(first.generator, last.generator) ?? 0,
+    server,
+    serverMsPerRequest:
+      server === null || answers === 0 ? null : Math.round((perAnswer / answers) * 1e5) / 100,
+  };
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
@@ -35,10 +67,17 @@ export async function measureLoad(
   target: Target,
   connections: number,
   window: { warmup: number; duration: number },
+  serverPid?: number,
 ): Promise<Figures> {
   const start = performance.now();
   const from = start + window.warmup * 1_000;
   const to = from + window.duration * 1_000;
+  const first = new Promise<CpuSnapshot>((resolve) =>
+    setTimeout(() => resolve(snapshot(serverPid)), from - start),
+  );
+  const last = new Promise<CpuSnapshot>((resolve) =>
+    setTimeout(() => resolve(snapshot(serverPid)), to - start),
+  );
   const latencies: number[] = [];
   let failed = 0;
   const run = autocannon({
@@ -67,5 +106,6 @@ export async function measureLoad(
     ok: latencies.length,
     failed: failed + result.errors, // errors include timeouts
     seconds: window.duration,
+    cpu: cpu(await first, await last, latencies.length),
   };
 }

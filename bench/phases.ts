@@ -86,10 +86,20 @@ export async function readPhase(
     DATABASE_POOL_SIZE: String(options.poolSize),
   });
   const floorRss = sampleRss(floor.pid);
-  const floorFigures = await measureLoad({ url: `${floor.url}/bots` }, options.connections, options);
+  const floorFigures = await measureLoad(
+    { url: `${floor.url}/bots` },
+    options.connections,
+    options,
+    floor.pid,
+  );
   const floorPeakRssMb = await floorRss.stop();
   await floor.stop();
-  const serviceFigures = await measureLoad(readTarget(service, seeded), options.connections, options);
+  const serviceFigures = await measureLoad(
+    readTarget(service, seeded),
+    options.connections,
+    options,
+    service.pid,
+  );
   return {
     floor: floorFigures,
     service: serviceFigures,
@@ -116,15 +126,30 @@ export async function loginPhase(
   seeded: Seed,
   bcrypt: BcryptLimit,
 ): Promise<LoginFigures> {
-  const login = await measureLoad(loginTarget(service, seeded), options.loginConnections, options);
+  const login = await measureLoad(
+    loginTarget(service, seeded),
+    options.loginConnections,
+    options,
+    service.pid,
+  );
   // The flood starts first and outlasts the measured reads (their warm-up included), so that every
   // measured read meets it; the flood's own figures cover the same window.
-  const flood = measureLoad(loginTarget(service, seeded), options.loginConnections, {
-    warmup: options.warmup + 1,
-    duration: options.duration,
-  });
+  const flood = measureLoad(
+    loginTarget(service, seeded),
+    options.loginConnections,
+    {
+      warmup: options.warmup + 1,
+      duration: options.duration,
+    },
+    service.pid,
+  );
   await sleep(1_000);
-  const readDuringFlood = await measureLoad(readTarget(service, seeded), options.connections, options);
+  const readDuringFlood = await measureLoad(
+    readTarget(service, seeded),
+    options.connections,
+    options,
+    service.pid,
+  );
   return {
     bcrypt,
     login,
@@ -143,7 +168,7 @@ export interface EmbeddedFigures {
 export async function embeddedPhase(options: BenchOptions): Promise<EmbeddedFigures> {
   const { service, seed: seeded } = await startService('embedded service', options);
   const rss = sampleRss(service.pid);
-  const read = await measureLoad(readTarget(service, seeded), options.connections, options);
+  const read = await measureLoad(readTarget(service, seeded), options.connections, options, service.pid);
   const peakRssMb = await rss.stop();
   await service.stop();
   return { read, peakRssMb, pid: service.pid };

@@ -105,6 +105,21 @@ export async function rssMb(pid: number): Promise<number | undefined> {
   }
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in seconds; Linux only. */
+export async function cpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+// USER_HZ: 100 on every mainstream Linux build (`getconf CLK_TCK`).
+const CLOCK_TICKS = 100;
+
 /** Samples a process's RSS every `everyMs` until `stop()`, which returns the peak in MB. */
 export function sampleRss(pid: number, everyMs = 100): { stop(): Promise<number> } {
   let peak = 0;

@@ -11,14 +11,16 @@ interface ProfileNode {
 
 function where(url: string): string {
   const path = url.replace(/^file:\/\//, '');
+  if (path === '') return '(native / V8)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
   if (pkg !== undefined) return pkg;
   const src = /\/(src\/.*)$/.exec(path)?.[1];
-  return src ?? (path === '' ? '(native / V8)' : path);
+  return src ?? path;
 }
 
 function top(totals: Map<string, number>, all: number, count: number): string[] {
   return [...totals.entries()]
+    .filter(([name]) => name !== '(idle)')
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([name, hits]) => `  ${((hits / all) * 100).toFixed(1).padStart(5)}%  ${name}`);
@@ -36,16 +38,18 @@ export async function summarizeProfile(file: string, count = 15): Promise<string
     const place = where(url);
     const name = `${functionName || '(anonymous)'} ${url === '' ? '' : `${place}:${lineNumber + 1}`}`.trim();
     byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
-    byPlace.set(place, (byPlace.get(place) ?? 0) + hits);
+    if (functionName !== '(idle)') byPlace.set(place, (byPlace.get(place) ?? 0) + hits);
     all += hits;
   }
+  // Percentages are of the busy samples: the profile spans the whole process, idle phases included.
   const idle = byFunction.get('(idle)') ?? 0;
+  const busy = all - idle;
   return [
-    `${file}: ${all} samples, ${((idle / all) * 100).toFixed(1)}% idle`,
-    'self time by function:',
-    ...top(byFunction, all, count),
-    'self time by file / package:',
-    ...top(byPlace, all, count),
+    `${file}: ${all} samples, ${busy} busy; self time as a share of the busy samples:`,
+    'by function:',
+    ...top(byFunction, busy, count),
+    'by file / package:',
+    ...top(byPlace, busy, count),
   ].join('\n');
 }
 

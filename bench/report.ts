@@ -48,7 +48,7 @@ export function verdicts(result: Omit<BenchResult, 'targets' | 'pass'>): Verdict
     const { bcrypt } = login;
     add(
       'logins/s >= 0.9x bcrypt limit',
-      `${login.limitRatio}x (${login.login.rps} / ${bcrypt.limit}: ${bcrypt.cores} cores / ${bcrypt.hashMs} ms)`,
+      `${login.limitRatio}x (${login.login.rps} / ${bcrypt.limit}: ${bcrypt.cores} cores / ${bcrypt.hashMs} ms a hash, ${bcrypt.hashCpuMs} ms of it CPU)`,
       login.limitRatio >= 0.9,
     );
     const p99 = login.readDuringFlood.p99Ms;
@@ -84,7 +84,17 @@ function table(header: string[], rows: string[][]): string {
 export function render(result: BenchResult): string {
   const rows: string[][] = [];
   const row = (name: string, f: Figures, conns: number) =>
-    rows.push([name, String(conns), f.rps.toFixed(1), String(f.p50Ms), String(f.p99Ms), String(f.failed)]);
+    rows.push([
+      name,
+      String(conns),
+      f.rps.toFixed(1),
+      String(f.p50Ms),
+      String(f.p99Ms),
+      String(f.failed),
+      f.cpu.server === null ? '-' : f.cpu.server.toFixed(2),
+      f.cpu.serverMsPerRequest === null ? '-' : f.cpu.serverMsPerRequest.toFixed(2),
+      f.cpu.generator.toFixed(2),
+    ]);
   const conns = Number(result.options.connections);
   const loginConns = Number(result.options.loginConnections);
   if (result.read !== null) {
@@ -97,7 +107,18 @@ export function render(result: BenchResult): string {
     row('  logins during that flood', result.login.loginDuringFlood, loginConns);
   }
   if (result.embedded !== null) row('embedded: GET /api/v1/bots', result.embedded.read, conns);
-  const figures = table(['load', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'failed'], rows);
+  const header = [
+    'load',
+    'conns',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'failed',
+    'server cores',
+    'server CPU ms/req',
+    'autocannon cores',
+  ];
+  const figures = table(header, rows);
   const targets = table(
     ['target', 'measured', 'result'],
     result.targets.map((t) => [t.target, t.measured, t.pass ? 'PASS' : 'MISS']),
