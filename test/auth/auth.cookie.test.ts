@@ -31,7 +31,7 @@ describe('refresh token in an HttpOnly cookie', () => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/token',
-      headers,
+      headers: { origin: ORIGIN, ...headers },
       payload: { username: account.email, password: PASSWORD, cookie: true },
     });
     assert.equal(res.statusCode, 200, res.body);
@@ -81,7 +81,7 @@ describe('refresh token in an HttpOnly cookie', () => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/token',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
       payload: new URLSearchParams({
         username: account.email,
         password: PASSWORD,
@@ -92,7 +92,39 @@ describe('refresh token in an HttpOnly cookie', () => {
     assert.ok((res.cookies as Cookie[]).some((c) => c.name === 'tw_refresh'));
   });
 
-  test('refresh by cookie with the CSRF token and our Origin rotates the cookie', async () => {
+  test('a login asking for cookies from a foreign or unknown origin is refused before any credential check (login CSRF)', async () => {
+    const account = await register(t);
+    for (const headers of [{ origin: 'https://evil.example' }, {}]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: new URLSearchParams({
+          username: account.email,
+          password: PASSWORD,
+          cookie: 'true',
+        }).toString(),
+      });
+      assert.equal(res.statusCode, 403);
+      assert.equal(res.cookies.length, 0);
+    }
+  });
+
+  test('only the token route takes form bodies', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        email: 'form@example.test',
+        password: PASSWORD,
+        full_name: 'F',
+      }).toString(),
+    });
+    assert.equal(res.statusCode, 415);
+  });
+
+  test('refresh by cookie with the CSRF token and our Origin rotates the cookie, with or without a body', async () => {
     const { refreshCookie, csrfCookie } = await cookieLogin();
     const res = await cookieRefresh(refreshCookie.value, csrfCookie.value);
     assert.equal(res.statusCode, 200, res.body);
@@ -100,6 +132,14 @@ describe('refresh token in an HttpOnly cookie', () => {
     const next = (res.cookies as Cookie[]).find((c) => c.name === 'tw_refresh');
     assert.ok(next && next.value !== refreshCookie.value && next.httpOnly);
     assert.equal((await me(t, res.json().access_token)).statusCode, 200);
+    const csrf = (res.cookies as Cookie[]).find((c) => c.name === 'tw_csrf')?.value as string;
+    const bodiless = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      cookies: { tw_refresh: next.value, tw_csrf: csrf },
+      headers: { origin: ORIGIN, 'x-csrf-token': csrf },
+    });
+    assert.equal(bodiless.statusCode, 200, bodiless.body);
   });
 
   test("the request's own origin is allowed, as is a Referer when Origin is absent", async () => {

@@ -1,22 +1,22 @@
-// Public account routes: registration and login (POST /auth/register, POST /auth/token), plus the
-// refresh and logout routes of their own files, in one context that accepts OAuth2 form bodies and
-// reads cookies. Authenticated routes (logout-all) register in the authenticated context instead.
+// Public account routes: registration (POST /auth/register) here, login, refresh and logout in their
+// own files, all in one context that reads cookies. Authenticated routes (logout-all) register in
+// the authenticated context instead.
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { AppError } from '../../platform/errors.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
 import { acceptEmail, acceptNewPassword } from '../users/account-input.ts';
 import { insertTenant, insertUser, isDuplicateEmail } from '../users/users.repository.ts';
 import { User, userView } from '../users/users.schemas.ts';
-import { ErrorBody, RegisterBody, TokenFormBody, TokenJsonBody, TokenResponse } from './auth.schemas.ts';
+import { ErrorBody, RegisterBody } from './auth.schemas.ts';
 import { createAuthServices } from './auth.services.ts';
-import { acceptFormBodies, FORM_CONTENT_TYPE } from './form-body.ts';
 import { logoutRoute } from './logout.routes.ts';
 import { refreshRoute } from './refresh.routes.ts';
-import { noStore, tokenResponse } from './token-response.ts';
+import { tokenRoute } from './token.routes.ts';
+import { noStore } from './token-response.ts';
 
 // Registration answers 409 for an e-mail that is taken. That tells whoever asks that the address
 // has an account (user enumeration, OWASP ASVS 2.x / WSTG-IDNT-04); the alternative — a uniform
@@ -27,7 +27,6 @@ const emailTaken = (): AppError => new AppError(409, 'EMAIL_ALREADY_REGISTERED',
 export async function authRoutes(scope: FastifyInstance, deps: AppDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(cookie);
-  acceptFormBodies(app);
   const services = createAuthServices(deps);
 
   app.post(
@@ -80,46 +79,7 @@ export async function authRoutes(scope: FastifyInstance, deps: AppDeps): Promise
     },
   );
 
-  app.post(
-    '/auth/token',
-    {
-      config: { rateLimit: ['login'] },
-      schema: {
-        tags: ['auth'],
-        summary: 'Log in: OAuth2 password form or JSON {username|email, password}',
-        description:
-          'Unknown e-mail and wrong password get the same 401. Form fields grant_type (must be "password"), ' +
-          'scope, client_id and client_secret are accepted and ignored. `cookie`: see the schema.',
-        body: {
-          content: {
-            'application/json': { schema: TokenJsonBody },
-            [FORM_CONTENT_TYPE]: { schema: TokenFormBody },
-          },
-        },
-        response: { 200: TokenResponse, 401: ErrorBody },
-      },
-    },
-    async (request, reply) => {
-      const body = request.body as {
-        username?: string;
-        email?: string;
-        password: string;
-        cookie?: boolean | 'true' | 'false';
-      };
-      if (body.username !== undefined && body.email !== undefined) {
-        throw new ValidationFailed([
-          { loc: ['body', 'email'], msg: 'Give either username or email, not both', type: 'value_error' },
-        ]);
-      }
-      const username = body.username ?? body.email;
-      if (username === undefined) {
-        throw new ValidationFailed([{ loc: ['body', 'username'], msg: 'Field required', type: 'missing' }]);
-      }
-      const pair = await services.login.login(request, { username, password: body.password });
-      return tokenResponse(request, reply, deps.config, pair, body.cookie === true || body.cookie === 'true');
-    },
-  );
-
+  await app.register(tokenRoute, { deps, services });
   await app.register(refreshRoute, { deps, services });
   await app.register(logoutRoute, { deps, services });
 }

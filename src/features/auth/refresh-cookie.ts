@@ -67,22 +67,32 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Refuses (403 + security event) a cookie-authenticated request without CSRF proof. */
+function allowedOrigin(request: FastifyRequest, config: Config): boolean {
+  const origin = requestOrigin(request);
+  const ownOrigin = `${request.protocol}://${request.host}`;
+  return origin !== undefined && (origin === ownOrigin || config.corsOrigins.includes(origin));
+}
+
+/**
+ * Refuses (403 + security event) a cookie-authenticated request without CSRF proof. With
+ * `originOnly`, for a login that asks for cookies (no CSRF token exists yet): a cross-site form must
+ * not be able to plant an attacker's session in the victim's browser (login CSRF).
+ */
 export async function requireCsrfProof(
   request: FastifyRequest,
   config: Config,
   securityEvents: SecurityEventRecorder,
+  options: { originOnly?: boolean } = {},
 ): Promise<void> {
   const header = request.headers[CSRF_HEADER];
   const cookie = request.cookies?.[CSRF_COOKIE];
-  const origin = requestOrigin(request);
-  const ownOrigin = `${request.protocol}://${request.host}`;
-  const originOk = origin !== undefined && (origin === ownOrigin || config.corsOrigins.includes(origin));
+  const originOk = allowedOrigin(request, config);
   const tokenOk =
-    typeof header === 'string' &&
-    typeof cookie === 'string' &&
-    cookie.length >= 16 &&
-    sameSecret(header, cookie);
+    options.originOnly === true ||
+    (typeof header === 'string' &&
+      typeof cookie === 'string' &&
+      cookie.length >= 16 &&
+      sameSecret(header, cookie));
   if (originOk && tokenOk) return;
   await securityEvents.record({
     type: 'unauthorized_access_attempt',

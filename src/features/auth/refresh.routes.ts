@@ -84,6 +84,10 @@ export async function refreshRoute(
         body: RefreshBody,
         response: { 200: TokenResponse, 401: ErrorBody },
       },
+      // The console's cookie refresh may send no body at all: read it as an empty object.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
     },
     async (request, reply) => {
       const fromBody = request.body.refresh_token;

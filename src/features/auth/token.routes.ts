@@ -1,0 +1,63 @@
+// POST /auth/token: login with the OAuth2 password form (RFC 6749 §4.3.2) or JSON. The only route
+// that accepts form bodies: its own context holds the form parser. A login asking for the refresh
+// cookie must come from an allowed Origin (login CSRF: a cross-site form must not plant someone
+// else's session in the victim's browser).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { ValidationFailed } from '../../platform/errors.ts';
+import { ErrorBody, TokenFormBody, TokenJsonBody, TokenResponse } from './auth.schemas.ts';
+import type { AuthServices } from './auth.services.ts';
+import { acceptFormBodies, FORM_CONTENT_TYPE } from './form-body.ts';
+import { requireCsrfProof } from './refresh-cookie.ts';
+import { tokenResponse } from './token-response.ts';
+
+export async function tokenRoute(
+  scope: FastifyInstance,
+  { deps, services }: { deps: AppDeps; services: AuthServices },
+): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  acceptFormBodies(app);
+
+  app.post(
+    '/auth/token',
+    {
+      config: { rateLimit: ['login'] },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in: OAuth2 password form or JSON {username|email, password}',
+        description:
+          'Unknown e-mail and wrong password get the same 401. Form fields grant_type (must be "password"), ' +
+          'scope, client_id and client_secret are accepted and ignored. `cookie`: see the schema.',
+        body: {
+          content: {
+            'application/json': { schema: TokenJsonBody },
+            [FORM_CONTENT_TYPE]: { schema: TokenFormBody },
+          },
+        },
+        response: { 200: TokenResponse, 401: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as {
+        username?: string;
+        email?: string;
+        password: string;
+        cookie?: boolean | 'true' | 'false';
+      };
+      if (body.username !== undefined && body.email !== undefined) {
+        throw new ValidationFailed([
+          { loc: ['body', 'email'], msg: 'Give either username or email, not both', type: 'value_error' },
+        ]);
+      }
+      const username = body.username ?? body.email;
+      if (username === undefined) {
+        throw new ValidationFailed([{ loc: ['body', 'username'], msg: 'Field required', type: 'missing' }]);
+      }
+      const cookieMode = body.cookie === true || body.cookie === 'true';
+      if (cookieMode) await requireCsrfProof(request, deps.config, deps.securityEvents, { originOnly: true });
+      const pair = await services.login.login(request, { username, password: body.password });
+      return tokenResponse(request, reply, deps.config, pair, cookieMode);
+    },
+  );
+}
