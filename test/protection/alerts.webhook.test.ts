@@ -13,6 +13,9 @@ import {
   SIGNATURE_HEADER,
 } from '../../src/features/protection/alerts.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
+import { testIp } from '../helpers/addresses.ts';
+
+const IP_7 = testIp();
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -33,7 +36,7 @@ const event = (): SecurityEvent => ({
   description: 'Multiple failed login attempts detected',
   severity: 'high',
   occurredAt: new Date('2026-11-28T10:00:00Z'),
-  ip: '203.0.113.7',
+  ip: IP_7,
   userId: '6f1c2a8e-1111-4222-8333-944455556666',
   tenantId: '7f1c2a8e-1111-4222-8333-944455556666',
   requestId: 'req-12345678',
@@ -82,7 +85,7 @@ describe('alert webhook', () => {
     const body = JSON.parse(delivery.body);
     assert.equal(body.event_type, 'security_brute_force_detected');
     assert.equal(body.severity, 'high');
-    assert.equal(body.ip_address, '203.0.113.7');
+    assert.equal(body.ip_address, IP_7);
     assert.equal(body.details.attempts, 5);
     assert.equal(body.id, delivery.headers['x-tradewise-event-id']);
     assert.equal((await metrics.alertsSent.get()).values.find((v) => v.labels.outcome === 'sent')?.value, 1);

@@ -10,10 +10,15 @@ import { createAlertDispatcher } from '../../src/features/protection/alerts.ts';
 import { createAutomatedResponse, throttleKey } from '../../src/features/protection/automated-response.ts';
 import { blockKey, createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
+import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
+
+const IP_90 = testIp();
+const IP_91 = testIp();
+const IP_92 = testIp();
 
 describe('automated response', () => {
   let t: TestApp;
@@ -65,7 +70,7 @@ describe('automated response', () => {
   test('brute_force_detected blocks the IP for IP_BLOCK_SECONDS, records ip_blocked and alerts', async () => {
     const { securityEvents, alerts, ipBlocks } = wire();
     alertsReceived.length = 0;
-    const ip = '198.51.100.90';
+    const ip = IP_90;
     await securityEvents.record({
       type: 'brute_force_detected',
       description: 'Multiple failed login attempts detected',
@@ -98,7 +103,7 @@ describe('automated response', () => {
     await securityEvents.record({
       type: 'suspicious_api_usage',
       description: 'Unusually high API usage detected',
-      ip: '198.51.100.91',
+      ip: IP_91,
       tenantId: user.tenantId,
       userId: user.userId,
     });
@@ -122,11 +127,11 @@ describe('automated response', () => {
     await securityEvents.record({
       type: 'token_invalid',
       description: 'Invalid JWT token',
-      ip: '198.51.100.92',
+      ip: IP_92,
     });
     await alerts.drain();
     await sleep(20);
     assert.deepEqual(alertsReceived, []);
-    assert.equal(await t.store.exists(blockKey('198.51.100.92')), false);
+    assert.equal(await t.store.exists(blockKey(IP_92)), false);
   });
 });

@@ -4,10 +4,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { accountDelayMs } from '../../src/features/protection/brute-force.ts';
+import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
+
+const IP_50 = testIp();
+const IP_51 = testIp();
+const IP_52 = testIp();
+const IP_53 = testIp();
+const IP_54 = testIp();
+const IP_60 = testIp();
+const IP_70 = testIp();
+const NET = testIp().split('.').slice(0, 3).join('.');
 
 const login = (t: TestApp, ip: string, username: string, password: string) =>
   t.app.inject({
@@ -34,7 +44,7 @@ describe('brute-force detection and response', () => {
   after(() => t.close());
 
   test('five failures from one IP record brute_force_detected and block that IP for every request', async () => {
-    const ip = '198.51.100.50';
+    const ip = IP_50;
     for (let i = 0; i < 5; i++) {
       assert.equal((await login(t, ip, victim.email, `Wrong-${i}-password!`)).statusCode, 401);
     }
@@ -63,12 +73,12 @@ describe('brute-force detection and response', () => {
     assert.ok(types.includes('ip_blocked'));
     assert.equal(events.rows.find((e) => e.event_type === 'brute_force_detected')?.severity, 'high');
 
-    const blocks = await t.app.inject({ method: 'GET', url: '/health', remoteAddress: '198.51.100.51' });
+    const blocks = await t.app.inject({ method: 'GET', url: '/health', remoteAddress: IP_51 });
     assert.equal(blocks.statusCode, 200, 'other addresses are unaffected');
   });
 
   test('failures against unknown e-mails block the same way, with events visible to operators only', async () => {
-    const ip = '198.51.100.52';
+    const ip = IP_52;
     const unknown = 'nobody-here@example.test';
     const bodies = new Set<string>();
     for (let i = 0; i < 5; i++) {
@@ -89,8 +99,8 @@ describe('brute-force detection and response', () => {
   });
 
   test('wrong-password and blocked answers are the same for existing and unknown accounts', async () => {
-    const existing = await login(t, '198.51.100.53', victim.email, 'Not-the-password-1!');
-    const unknown = await login(t, '198.51.100.54', 'ghost@example.test', 'Not-the-password-1!');
+    const existing = await login(t, IP_53, victim.email, 'Not-the-password-1!');
+    const unknown = await login(t, IP_54, 'ghost@example.test', 'Not-the-password-1!');
     assert.equal(existing.statusCode, unknown.statusCode);
     assert.equal(existing.body, unknown.body);
   });
@@ -104,9 +114,9 @@ describe('an account under a distributed attack', () => {
       const owner = await createTenantUser(t);
       // Three attackers, one failure each: no IP reaches the threshold, the account does.
       for (let i = 0; i < 3; i++) {
-        assert.equal((await login(t, `203.0.113.${10 + i}`, owner.email, 'Guess-1234!')).statusCode, 401);
+        assert.equal((await login(t, `${NET}.${10 + i}`, owner.email, 'Guess-1234!')).statusCode, 401);
       }
-      const res = await login(t, '198.51.100.60', owner.email, owner.password);
+      const res = await login(t, IP_60, owner.email, owner.password);
       assert.equal(res.statusCode, 200, 'the owner is not locked out');
       assert.ok(res.json().access_token);
     } finally {
@@ -130,14 +140,13 @@ describe('the login rate limit', () => {
       await t.app.ready();
       const user = await createTenantUser(t);
       const codes: number[] = [];
-      for (let i = 0; i < 6; i++)
-        codes.push((await login(t, '198.51.100.70', user.email, user.password)).statusCode);
+      for (let i = 0; i < 6; i++) codes.push((await login(t, IP_70, user.email, user.password)).statusCode);
       assert.deepEqual(codes, [200, 200, 200, 200, 200, 429]);
-      const limited = await login(t, '198.51.100.70', user.email, 'wrong');
+      const limited = await login(t, IP_70, user.email, 'wrong');
       assert.equal(limited.statusCode, 429);
       assert.ok(Number(limited.headers['retry-after']) >= 1);
       const failed = await t.db.withTenant(user.tenantId, (tx) =>
-        tx.query("SELECT 1 FROM security_events WHERE event_type = 'login_failed' AND ip = '198.51.100.70'"),
+        tx.query("SELECT 1 FROM security_events WHERE event_type = 'login_failed' AND ip = $1", [IP_70]),
       );
       assert.equal(failed.rows.length, 0, 'a limited attempt never reaches the credential check');
     } finally {

@@ -3,10 +3,15 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
+
+const IP_120 = testIp();
+const IP_140 = testIp();
+const NET = testIp().split('.').slice(0, 3).join('.');
 
 describe('connection-test limits', () => {
   let hits = 0;
@@ -39,7 +44,7 @@ describe('connection-test limits', () => {
       const user = await createTenantUser(t);
       hits = 0;
       const codes = [];
-      for (let i = 0; i < 3; i++) codes.push((await testConnection(t, user, '198.51.100.120')).statusCode);
+      for (let i = 0; i < 3; i++) codes.push((await testConnection(t, user, IP_120)).statusCode);
       assert.deepEqual(codes, [200, 200, 429]);
       assert.equal(hits, 2, 'the limited request made no outbound call');
     } finally {
@@ -54,10 +59,9 @@ describe('connection-test limits', () => {
       const user = await createTenantUser(t);
       const other = await createTenantUser(t);
       const codes = [];
-      for (let i = 0; i < 3; i++)
-        codes.push((await testConnection(t, user, `198.51.100.${130 + i}`)).statusCode);
+      for (let i = 0; i < 3; i++) codes.push((await testConnection(t, user, `${NET}.${130 + i}`)).statusCode);
       assert.deepEqual(codes, [200, 200, 429]);
-      assert.equal((await testConnection(t, other, '198.51.100.140')).statusCode, 200);
+      assert.equal((await testConnection(t, other, IP_140)).statusCode, 200);
     } finally {
       await t.close();
     }

@@ -4,12 +4,18 @@ import { clientKey } from '../../src/features/protection/client-key.ts';
 import { blockKey, createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
 import type { Database } from '../../src/platform/db/index.ts';
 import { createMemoryStore } from '../../src/platform/store/memory.ts';
+import { testIp } from '../helpers/addresses.ts';
 import { createTestDatabase, createTestStore } from '../helpers/app.ts';
+
+const IP_21 = testIp();
+const IP_22 = testIp();
+const IP_23 = testIp();
+const IP_4 = testIp();
 
 describe('client keys', () => {
   test('an IPv4 address counts as itself, also when IPv4-mapped', () => {
-    assert.equal(clientKey('198.51.100.4'), '198.51.100.4');
-    assert.equal(clientKey('::ffff:198.51.100.4'), '198.51.100.4');
+    assert.equal(clientKey(IP_4), IP_4);
+    assert.equal(clientKey(`::ffff:${IP_4}`), IP_4);
   });
   test('IPv6 addresses count per /64, so rotating within a /64 gains nothing', () => {
     assert.equal(clientKey('2001:db8:1:2:aaaa::1'), clientKey('2001:db8:1:2:ffff:ffff:ffff:ffff'));
@@ -28,7 +34,7 @@ describe('IP blocks', () => {
   test('a block is visible in the store and the list, and lifting removes it from both', async () => {
     const store = createTestStore();
     const blocks = createIpBlocks({ db, store });
-    const ip = '198.51.100.21';
+    const ip = IP_21;
     await blocks.block(ip, 60, 'brute_force_detected');
     assert.equal(await store.exists(blockKey(ip)), true);
     const listed = (await blocks.list()).find((b) => b.ip === ip);
@@ -45,7 +51,7 @@ describe('IP blocks', () => {
   });
 
   test('blocks survive a restart of the embedded shape: restore puts them into a fresh store', async () => {
-    const ip = '198.51.100.22';
+    const ip = IP_22;
     const before = createMemoryStore();
     await createIpBlocks({ db, store: before }).block(ip, 120, 'brute_force_detected');
     await before.close();
@@ -62,7 +68,7 @@ describe('IP blocks', () => {
   test('a second block of the same address never shortens the first', async () => {
     const store = createTestStore();
     const blocks = createIpBlocks({ db, store });
-    const ip = '198.51.100.23';
+    const ip = IP_23;
     await blocks.block(ip, 3600, 'brute_force_detected');
     await blocks.block(ip, 10, 'brute_force_detected');
     const listed = (await blocks.list()).find((b) => b.ip === ip);

@@ -5,8 +5,23 @@ import { blockKey } from '../../src/features/protection/ip-blocks.ts';
 import type { StateStore } from '../../src/platform/store/index.ts';
 import { StoreUnavailableError } from '../../src/platform/store/index.ts';
 import { createMemoryStore } from '../../src/platform/store/memory.ts';
+import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
+
+const IP_10 = testIp();
+const IP_11 = testIp();
+const IP_12 = testIp();
+const IP_13 = testIp();
+const IP_14 = testIp();
+const IP_15 = testIp();
+const IP_20 = testIp();
+const IP_21 = testIp();
+const IP_22 = testIp();
+const IP_23 = testIp();
+const IP_30 = testIp();
+const IP_40 = testIp();
+const NET = testIp().split('.').slice(0, 3).join('.');
 
 async function appWithProbe(env: Record<string, string> = {}, store?: StateStore): Promise<TestApp> {
   const t = await buildTestApp({ LOGIN_RATE_LIMIT: '3/minute', ...env }, store ? { store } : {});
@@ -27,7 +42,7 @@ describe('route rate limits', () => {
   after(() => t.close());
 
   test('the limit allows its quota, then answers 429 with Retry-After and RateLimit headers', async () => {
-    const ip = '198.51.100.10';
+    const ip = IP_10;
     for (let i = 0; i < 3; i++) {
       const ok = await post(t, ip);
       assert.equal(ok.statusCode, 200);
@@ -44,7 +59,7 @@ describe('route rate limits', () => {
   });
 
   test('a refused request is recorded as a rate_limited security event', async () => {
-    const ip = '198.51.100.11';
+    const ip = IP_11;
     const since = new Date();
     for (let i = 0; i < 4; i++) await post(t, ip);
     const { rows } = await t.db.withOwner((q) =>
@@ -58,15 +73,15 @@ describe('route rate limits', () => {
   });
 
   test('each client address has its own quota', async () => {
-    for (let i = 0; i < 4; i++) await post(t, '198.51.100.12');
-    assert.equal((await post(t, '198.51.100.13')).statusCode, 200);
+    for (let i = 0; i < 4; i++) await post(t, IP_12);
+    assert.equal((await post(t, IP_13)).statusCode, 200);
   });
 
   test('without trusted proxies, rotating X-Forwarded-For gains nothing', async () => {
-    const ip = '198.51.100.14';
+    const ip = IP_14;
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await post(t, ip, { 'x-forwarded-for': `203.0.113.${i}` });
+      const res = await post(t, ip, { 'x-forwarded-for': `${NET}.${i}` });
       codes.push(res.statusCode);
       if (res.statusCode === 200) assert.equal(res.json().ip, ip);
     }
@@ -76,8 +91,7 @@ describe('route rate limits', () => {
   test('routes without a limit are not counted', async () => {
     for (let i = 0; i < 6; i++) {
       assert.equal(
-        (await t.app.inject({ method: 'GET', url: '/probe/open', remoteAddress: '198.51.100.15' }))
-          .statusCode,
+        (await t.app.inject({ method: 'GET', url: '/probe/open', remoteAddress: IP_15 })).statusCode,
         200,
       );
     }
@@ -96,26 +110,26 @@ describe('client address behind trusted proxies', () => {
       method: 'GET',
       url: '/probe/open',
       remoteAddress: '10.0.0.5',
-      headers: { 'x-forwarded-for': '192.0.2.66, 198.51.100.20, 10.0.0.9' },
+      headers: { 'x-forwarded-for': `192.0.2.66, ${IP_20}, 10.0.0.9` },
     });
-    assert.equal(res.json().ip, '198.51.100.20');
+    assert.equal(res.json().ip, IP_20);
   });
 
   test('X-Forwarded-For from a peer that is not a trusted proxy is ignored', async () => {
     const res = await t.app.inject({
       method: 'GET',
       url: '/probe/open',
-      remoteAddress: '198.51.100.21',
+      remoteAddress: IP_21,
       headers: { 'x-forwarded-for': '192.0.2.1' },
     });
-    assert.equal(res.json().ip, '198.51.100.21');
+    assert.equal(res.json().ip, IP_21);
   });
 
   test('limits count the real client, not the proxy', async () => {
     const via = (client: string) => post(t, '10.0.0.5', { 'x-forwarded-for': client });
-    for (let i = 0; i < 3; i++) assert.equal((await via('198.51.100.22')).statusCode, 200);
-    assert.equal((await via('198.51.100.22')).statusCode, 429);
-    assert.equal((await via('198.51.100.23')).statusCode, 200, 'another client behind the same proxy');
+    for (let i = 0; i < 3; i++) assert.equal((await via(IP_22)).statusCode, 200);
+    assert.equal((await via(IP_22)).statusCode, 429);
+    assert.equal((await via(IP_23)).statusCode, 200, 'another client behind the same proxy');
   });
 });
 
@@ -127,7 +141,7 @@ describe('IP blocks', () => {
   after(() => t.close());
 
   test('every request from a blocked IP gets 403 until the block ends', async () => {
-    const ip = '198.51.100.30';
+    const ip = IP_30;
     await t.store.set(blockKey(ip), '{}', 200);
     for (const url of ['/probe/open', '/health', '/nowhere', '/api/v1/bots']) {
       const res = await t.app.inject({ method: 'GET', url, remoteAddress: ip });
@@ -155,7 +169,7 @@ describe('when the shared store is unreachable', () => {
     const t = await appWithProbe({}, down);
     try {
       const codes: number[] = [];
-      for (let i = 0; i < 4; i++) codes.push((await post(t, '198.51.100.40')).statusCode);
+      for (let i = 0; i < 4; i++) codes.push((await post(t, IP_40)).statusCode);
       assert.deepEqual(codes, [200, 200, 200, 429]);
     } finally {
       await t.close();

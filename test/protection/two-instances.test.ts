@@ -3,8 +3,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { testIp } from '../helpers/addresses.ts';
 import type { ServiceProcess } from '../helpers/process.ts';
 import { startService } from '../helpers/process.ts';
+
+const IP_101 = testIp();
+const IP_102 = testIp();
+const IP_103 = testIp();
+const IP_104 = testIp();
 
 const serverShape = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 
@@ -55,23 +61,23 @@ describe('two instances share protection state', {
   const password = 'Shared-State-42!';
 
   test('an account made on one instance logs in on the other, and a logout on one holds on both', async () => {
-    const registered = await call(a, 'POST', '/auth/register', '198.51.100.101', {
+    const registered = await call(a, 'POST', '/auth/register', IP_101, {
       email,
       password,
       full_name: 'Two Instances',
     });
     assert.equal(registered.status, 201, await registered.text());
-    const login = await call(b, 'POST', '/auth/token', '198.51.100.102', { username: email, password });
+    const login = await call(b, 'POST', '/auth/token', IP_102, { username: email, password });
     assert.equal(login.status, 200);
     const { access_token: token } = (await login.json()) as { access_token: string };
-    assert.equal((await call(a, 'GET', '/users/me', '198.51.100.102', undefined, token)).status, 200);
+    assert.equal((await call(a, 'GET', '/users/me', IP_102, undefined, token)).status, 200);
 
-    assert.equal((await call(a, 'POST', '/auth/logout', '198.51.100.102', undefined, token)).status, 204);
-    assert.equal((await call(b, 'GET', '/users/me', '198.51.100.102', undefined, token)).status, 401);
+    assert.equal((await call(a, 'POST', '/auth/logout', IP_102, undefined, token)).status, 204);
+    assert.equal((await call(b, 'GET', '/users/me', IP_102, undefined, token)).status, 401);
   });
 
   test('a rate limit counts requests to both instances', async () => {
-    const client = '198.51.100.103';
+    const client = IP_103;
     const codes: number[] = [];
     for (const instance of [a, b, a, b]) {
       codes.push((await call(instance, 'POST', '/auth/token', client, { username: email, password })).status);
@@ -80,7 +86,7 @@ describe('two instances share protection state', {
   });
 
   test('an IP blocked after brute force on one instance is refused by the other', async () => {
-    const client = '198.51.100.104';
+    const client = IP_104;
     for (let i = 0; i < 3; i++) {
       const res = await call(a, 'POST', '/auth/token', client, {
         username: email,

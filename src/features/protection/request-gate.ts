@@ -108,7 +108,13 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
     const usageIndex = Math.floor(t / usageWindowMs);
     if (subject !== undefined) {
       ops.push({ op: 'get', key: throttleKey(subject.userId) });
-      ops.push({ op: 'increment', key: `usage:${subject.userId}:${usageIndex}`, windowMs: usageWindowMs });
+      // Counted locally and sent in the background: a per-request round trip is not worth it.
+      ops.push({
+        op: 'increment',
+        key: `usage:${subject.userId}:${usageIndex}`,
+        windowMs: usageWindowMs,
+        approximate: true,
+      });
     }
 
     const userCursor = 1 + names.length * 2;

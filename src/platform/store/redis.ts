@@ -1,8 +1,16 @@
 // Redis state store for the server shape: shared by every instance. Commands fail fast while
 // Redis is unreachable (no offline queue) so that callers can answer 503 or fall back instead of
 // hanging; the client keeps reconnecting in the background and recovers by itself.
+//
+// Steady-state requests cost no Redis round trip: the keys every request reads (revocations,
+// inactive users, IP blocks, throttles) are answered from a local mirror kept current by pub/sub
+// (key-mirror.ts), and usage counts are sent in the background (deferred-counters.ts).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ChainableCommander } from 'ioredis';
 import { Redis } from 'ioredis';
+import { DeferredCounters } from './deferred-counters.ts';
+import type { MirrorMessage } from './key-mirror.ts';
+import { KeyMirror } from './key-mirror.ts';
 import type { Counter, StateStore, StoreOp, StoreResult } from './types.ts';
 import { StoreUnavailableError } from './types.ts';
 
@@ -16,9 +24,10 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-type RedisWithScripts = Redis & {
-  twIncrement(key: string, windowMs: number, by: number): Promise<[number, number]>;
-};
+/** Keys read on every request: mirrored locally. */
+export const MIRRORED_PREFIXES = ['revoked:', 'inactive:', 'block:ip:', 'throttle:user:'] as const;
+
+type WithScripts<T> = T & { twIncrement(key: string, windowMs: number, by: number): T };
 
 export interface RedisStoreOptions {
   url: string;
@@ -26,21 +35,31 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** How long a command waits for a connection that is being (re)established. */
   readyWaitMs?: number;
+  /** Keep the local mirror and deferred counters (default true). */
+  mirror?: boolean;
 }
 
-export function createRedisStore(options: RedisStoreOptions): StateStore {
-  const client = new Redis(options.url, {
-    keyPrefix: options.keyPrefix,
+export interface RedisStoreStats {
+  /** Batches that needed Redis. */
+  roundTrips: number;
+  /** Batches answered locally. */
+  localBatches: number;
+  mirrorSynced: boolean;
+}
+
+export function createRedisStore(options: RedisStoreOptions): StateStore & { stats(): RedisStoreStats } {
+  const connection = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: options.commandTimeoutMs ?? 2_000,
     connectTimeout: 2_000,
-    lazyConnect: false,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  }) as RedisWithScripts;
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+  };
+  const client = new Redis(options.url, { ...connection, keyPrefix: options.keyPrefix });
   // Connection errors surface through the commands that fail; the event itself is noise.
   client.on('error', () => {});
   client.defineCommand('twIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+  const stats = { roundTrips: 0, localBatches: 0 };
 
   // Without an offline queue a command sent before the connection is up fails at once. Right after
   // start-up and during a reconnect, wait briefly for the connection instead of failing the caller.
@@ -86,79 +105,181 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
     }
   };
 
-  const toCounter = (reply: [number, number]): Counter => ({
-    count: Number(reply[0]),
-    ttlMs: Number(reply[1]),
-  });
+  const channel = `${options.keyPrefix}mirror`;
+  const mirror = new KeyMirror(MIRRORED_PREFIXES);
+  const useMirror = options.mirror !== false;
+  const subscriber = useMirror
+    ? new Redis(options.url, { ...connection, enableOfflineQueue: true })
+    : undefined;
+  if (subscriber !== undefined) {
+    subscriber.on('error', () => {});
+    subscriber.on('close', () => mirror.reset());
+    subscriber.on('message', (_channel: string, text: string) => {
+      try {
+        mirror.apply(JSON.parse(text) as MirrorMessage);
+      } catch {
+        mirror.reset(); // A message we cannot read: stop trusting the copy until the next resync.
+      }
+    });
+    subscriber.on('ready', () => {
+      void (async () => {
+        try {
+          mirror.beginSnapshot();
+          await subscriber.subscribe(channel);
+          mirror.finishSnapshot(await snapshot());
+        } catch {
+          mirror.reset();
+        }
+      })();
+    });
+  }
+
+  async function snapshot(): Promise<MirrorMessage[]> {
+    const messages: MirrorMessage[] = [];
+    for (const prefix of MIRRORED_PREFIXES) {
+      const keys = await scan(prefix);
+      if (keys.length === 0) continue;
+      const pipeline = client.pipeline();
+      for (const key of keys) pipeline.get(key).pttl(key);
+      const replies = (await pipeline.exec()) ?? [];
+      keys.forEach((key, i) => {
+        const value = replies[i * 2]?.[1] as string | null;
+        const ttl = Number(replies[i * 2 + 1]?.[1]);
+        if (value !== null) messages.push({ k: key, v: value, t: ttl >= 0 ? ttl : null });
+      });
+    }
+    return messages;
+  }
+
+  async function scan(prefix: string): Promise<string[]> {
+    // SCAN sees raw key names: add the store's prefix to the pattern and strip it from results.
+    const found: string[] = [];
+    const pattern = `${escapeGlob(options.keyPrefix + prefix)}*`;
+    let cursor = '0';
+    do {
+      const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      for (const key of batch) found.push(key.slice(options.keyPrefix.length));
+    } while (cursor !== '0');
+    return found;
+  }
+
+  const increments = (pipeline: ChainableCommander) => pipeline as WithScripts<ChainableCommander>;
+  const toCounter = (reply: unknown): Counter => {
+    const [count, ttl] = reply as [number, number];
+    return { count: Number(count), ttlMs: Number(ttl) };
+  };
+
+  const deferred = useMirror
+    ? new DeferredCounters((list) =>
+        guard(async () => {
+          const pipeline = client.pipeline();
+          for (const { key, windowMs, by } of list) increments(pipeline).twIncrement(key, windowMs, by);
+          const replies = (await pipeline.exec()) ?? [];
+          return replies.map(([error, reply]) => {
+            if (error) throw error;
+            return toCounter(reply);
+          });
+        }),
+      )
+    : undefined;
+
+  /** Answers `op` without Redis when it can; undefined means "ask Redis". */
+  function local(op: StoreOp): { result: StoreResult } | undefined {
+    if (op.op === 'increment' && op.approximate && deferred !== undefined) {
+      return { result: deferred.increment(op.key, op.windowMs, op.by) };
+    }
+    if ((op.op === 'get' || op.op === 'exists') && mirror.synced && mirror.watches(op.key)) {
+      const value = mirror.read(op.key);
+      return { result: op.op === 'get' ? value : value !== null };
+    }
+    return undefined;
+  }
+
+  async function batch(ops: readonly StoreOp[]): Promise<StoreResult[]> {
+    return guard(async () => {
+      const results: StoreResult[] = new Array(ops.length);
+      const remote: number[] = [];
+      ops.forEach((op, i) => {
+        const answer = local(op);
+        if (answer === undefined) remote.push(i);
+        else results[i] = answer.result;
+      });
+      if (remote.length === 0) {
+        stats.localBatches++;
+        return results;
+      }
+      stats.roundTrips++;
+      const pipeline = client.pipeline();
+      const replyIndex: number[] = [];
+      for (const i of remote) {
+        const op = ops[i] as StoreOp;
+        replyIndex.push(pipeline.length);
+        appendCommand(pipeline, op);
+        if (useMirror && (op.op === 'set' || op.op === 'delete') && mirror.watches(op.key)) {
+          const message: MirrorMessage =
+            op.op === 'set'
+              ? { k: op.key, v: op.value, t: op.ttlMs === undefined ? null : Math.ceil(op.ttlMs) }
+              : { k: op.key, v: null, t: null };
+          pipeline.publish(channel, JSON.stringify(message));
+          mirror.apply(message);
+        }
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      remote.forEach((i, n) => {
+        const [error, reply] = replies[replyIndex[n] as number] ?? [new Error('no reply'), null];
+        if (error) throw error;
+        const op = ops[i] as StoreOp;
+        results[i] =
+          op.op === 'get'
+            ? (reply as string | null)
+            : op.op === 'exists'
+              ? reply === 1
+              : op.op === 'increment'
+                ? toCounter(reply)
+                : undefined;
+      });
+      return results;
+    });
+  }
+
+  function appendCommand(pipeline: ChainableCommander, op: StoreOp): void {
+    switch (op.op) {
+      case 'get':
+        pipeline.get(op.key);
+        return;
+      case 'set':
+        if (op.ttlMs === undefined) pipeline.set(op.key, op.value);
+        else pipeline.set(op.key, op.value, 'PX', Math.max(1, Math.ceil(op.ttlMs)));
+        return;
+      case 'exists':
+        pipeline.exists(op.key);
+        return;
+      case 'delete':
+        pipeline.del(op.key);
+        return;
+      case 'increment':
+        increments(pipeline).twIncrement(op.key, op.windowMs, op.by ?? 1);
+        return;
+    }
+  }
+
+  const one = async (op: StoreOp) => (await batch([op]))[0];
 
   return {
     kind: 'redis',
-    get: (key) => guard(() => client.get(key)),
-    set: (key, value, ttlMs) =>
-      guard(async () => {
-        if (ttlMs === undefined) await client.set(key, value);
-        else await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
-      }),
-    exists: (key) => guard(async () => (await client.exists(key)) === 1),
-    delete: (key) =>
-      guard(async () => {
-        await client.del(key);
-      }),
-    increment: (key, windowMs, by = 1) =>
-      guard(async () => toCounter(await client.twIncrement(key, windowMs, by))),
-    batch: (ops: readonly StoreOp[]) =>
-      guard(async () => {
-        if (ops.length === 0) return [];
-        const pipeline = client.pipeline();
-        for (const op of ops) {
-          switch (op.op) {
-            case 'get':
-              pipeline.get(op.key);
-              break;
-            case 'set':
-              if (op.ttlMs === undefined) pipeline.set(op.key, op.value);
-              else pipeline.set(op.key, op.value, 'PX', Math.max(1, Math.ceil(op.ttlMs)));
-              break;
-            case 'exists':
-              pipeline.exists(op.key);
-              break;
-            case 'delete':
-              pipeline.del(op.key);
-              break;
-            case 'increment':
-              (pipeline as unknown as RedisWithScripts).twIncrement(op.key, op.windowMs, op.by ?? 1);
-              break;
-          }
-        }
-        const replies = (await pipeline.exec()) ?? [];
-        return replies.map(([error, reply], i): StoreResult => {
-          if (error) throw error;
-          const op = ops[i] as StoreOp;
-          switch (op.op) {
-            case 'get':
-              return reply as string | null;
-            case 'exists':
-              return reply === 1;
-            case 'increment':
-              return toCounter(reply as [number, number]);
-            default:
-              return undefined;
-          }
-        });
-      }),
-    keys: (prefix) =>
-      guard(async () => {
-        // SCAN sees raw key names: add the store's prefix to the pattern and strip it from results.
-        const found: string[] = [];
-        const pattern = `${escapeGlob(options.keyPrefix + prefix)}*`;
-        let cursor = '0';
-        do {
-          const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-          cursor = next;
-          for (const key of batch) found.push(key.slice(options.keyPrefix.length));
-        } while (cursor !== '0');
-        return found;
-      }),
+    get: async (key) => (await one({ op: 'get', key })) as string | null,
+    set: async (key, value, ttlMs) => {
+      await one(ttlMs === undefined ? { op: 'set', key, value } : { op: 'set', key, value, ttlMs });
+    },
+    exists: async (key) => (await one({ op: 'exists', key })) as boolean,
+    delete: async (key) => {
+      await one({ op: 'delete', key });
+    },
+    increment: async (key, windowMs, by = 1) =>
+      (await one({ op: 'increment', key, windowMs, by })) as Counter,
+    batch,
+    keys: (prefix) => guard(() => scan(prefix)),
     ttl: (key) =>
       guard(async () => {
         const ms = await client.pttl(key);
@@ -171,7 +292,10 @@ export function createRedisStore(options: RedisStoreOptions): StateStore {
     onReconnect: (work) => {
       reconnectWork.push(work);
     },
+    stats: () => ({ ...stats, mirrorSynced: mirror.synced }),
     close: async () => {
+      deferred?.close();
+      subscriber?.disconnect();
       client.disconnect();
     },
   };

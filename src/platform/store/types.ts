@@ -13,7 +13,17 @@ export type StoreOp =
   | { op: 'set'; key: string; value: string; ttlMs?: number }
   | { op: 'exists'; key: string }
   | { op: 'delete'; key: string }
-  | { op: 'increment'; key: string; windowMs: number; by?: number };
+  | {
+      op: 'increment';
+      key: string;
+      windowMs: number;
+      by?: number;
+      /**
+       * The count may be kept locally and sent to the shared store a moment later (it can lag other
+       * instances by a fraction of a second): for counters on every request, such as usage.
+       */
+      approximate?: boolean;
+    };
 
 /** What each op yields inside a batch, in the same position. */
 export type StoreResult = string | null | boolean | Counter | undefined;

@@ -1,0 +1,94 @@
+// The Redis store's local mirror and deferred counters: what one instance writes, every instance
+// answers without a round trip once its copy is in sync; counts converge across instances.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRedisStore } from '../../src/platform/store/redis.ts';
+
+const url = process.env.REDIS_URL;
+
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not in time: ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('Redis store mirror', { skip: url ? false : 'REDIS_URL is not set' }, () => {
+  const prefix = `tw-mirror:${randomUUID()}:`;
+  const a = createRedisStore({ url: url as string, keyPrefix: prefix });
+  const b = createRedisStore({ url: url as string, keyPrefix: prefix });
+  after(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  test('a revocation written on one instance is answered by the other from its mirror', async () => {
+    await until(() => a.stats().mirrorSynced && b.stats().mirrorSynced, 'both mirrors in sync');
+    await a.set('revoked:jti:one', '1', 60_000);
+    await until(async () => (await b.exists('revoked:jti:one')) === true, 'revocation seen by b');
+    const before = b.stats();
+    const results = await b.batch([
+      { op: 'exists', key: 'revoked:jti:one' },
+      { op: 'get', key: 'revoked:user:nobody' },
+      { op: 'exists', key: 'block:ip:198.51.100.1' },
+    ]);
+    assert.deepEqual(results, [true, null, false]);
+    const after = b.stats();
+    assert.equal(after.roundTrips, before.roundTrips, 'no round trip');
+    assert.equal(after.localBatches, before.localBatches + 1);
+  });
+
+  test('a deletion and an expiry reach the other instance too', async () => {
+    await a.set('block:ip:198.51.100.2', '{}', 60_000);
+    await until(async () => (await b.exists('block:ip:198.51.100.2')) === true, 'block seen');
+    await a.delete('block:ip:198.51.100.2');
+    await until(async () => (await b.exists('block:ip:198.51.100.2')) === false, 'unblock seen');
+    await a.set('throttle:user:u1', 'x', 100);
+    await until(async () => (await b.get('throttle:user:u1')) === 'x', 'throttle seen');
+    await sleep(150);
+    assert.equal(await b.get('throttle:user:u1'), null);
+  });
+
+  test('an instance that starts later loads the existing keys before answering locally', async () => {
+    await a.set('inactive:user:u2', '1');
+    const late = createRedisStore({ url: url as string, keyPrefix: prefix });
+    try {
+      assert.equal(await late.exists('inactive:user:u2'), true, 'answered (from Redis or the mirror)');
+      await until(() => late.stats().mirrorSynced, 'late mirror in sync');
+      const before = late.stats().roundTrips;
+      assert.equal(await late.exists('inactive:user:u2'), true);
+      assert.equal(late.stats().roundTrips, before);
+    } finally {
+      await late.close();
+    }
+  });
+
+  test('keys outside the mirrored prefixes always go to Redis', async () => {
+    const before = b.stats().roundTrips;
+    await b.get('rl:login:x:1');
+    assert.equal(b.stats().roundTrips, before + 1);
+  });
+
+  test('approximate increments are counted locally and converge across instances', async () => {
+    const key = `usage:${randomUUID()}:1`;
+    const count = async (store: typeof a, by = 1) =>
+      (
+        (await store.batch([{ op: 'increment', key, windowMs: 60_000, approximate: true, by }]))[0] as {
+          count: number;
+        }
+      ).count;
+    assert.equal(await count(a), 1, 'counted locally at once');
+    for (let i = 0; i < 4; i++) await count(b);
+    await until(async () => Number(await a.get(key)) === 5, 'both instances flushed to Redis');
+    await count(a);
+    // After its next flush, an instance sees the calls the others made.
+    await until(async () => (await count(a, 0)) === 6, 'a learns the global count');
+  });
+});
