@@ -42,10 +42,13 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
         // Simple protocol, like pg without parameters: allows multi-statement scripts.
         const results = await runner.exec(sql);
         const last = results.at(-1);
-        return { rows: (last?.rows ?? []) as Row[], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 };
+        return {
+          rows: (last?.rows ?? []) as Row[],
+          rowCount: Math.max(last?.affectedRows ?? 0, last?.rows.length ?? 0),
+        };
       }
       const result = await runner.query<Row>(sql, params as unknown[]);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
     },
   });
 
