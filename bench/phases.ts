@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 // The measured phases. Loads never overlap except where overlap is the point (reads during a login
 // flood); the floor runs only during its own measurement, so that it holds no CPU or connections
 // while the service is measured.
@@ -44,10 +45,17 @@ async function serviceEnv(options: BenchOptions, storage?: BenchStorage): Promis
   };
 }
 
+/** What `npm start` runs: the bundle of src/ (scripts/build.js). */
+function buildBundle(): void {
+  const result = spawnSync(process.execPath, ['scripts/build.js'], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('building dist/main.js failed');
+}
+
 export async function startService(name: string, options: BenchOptions, storage?: BenchStorage) {
   const nodeArgs =
     options.cpuProf && storage !== undefined ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
-  const service = await startNode(name, 'src/main.ts', await serviceEnv(options, storage), { nodeArgs });
+  buildBundle();
+  const service = await startNode(name, 'dist/main.js', await serviceEnv(options, storage), { nodeArgs });
   return { service, seed: await seed(service.url) };
 }
 

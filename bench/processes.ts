@@ -51,14 +51,9 @@ export async function startNode(
   options: { nodeArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<Child> {
   const port = await freePort();
-  const args = [
-    ...(options.nodeArgs ?? []),
-    '--import',
-    'tsx',
-    '--import',
-    './bench/parent-guard.ts',
-    script,
-  ];
+  // TypeScript sources go through tsx; the service runs its bundle (dist/), as `npm start` does.
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : ['--enable-source-maps'];
+  const args = [...(options.nodeArgs ?? []), ...loader, '--import', './bench/parent-guard.mjs', script];
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

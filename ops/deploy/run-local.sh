@@ -70,6 +70,9 @@ port1="${PORT1:-$(free_port)}"
 port2="${PORT2:-$(free_port)}"
 while [ "$port2" = "$port1" ]; do port2="$(free_port)"; done
 
+# What `npm start` runs: the bundle of src/ (see scripts/build.js).
+node scripts/build.js
+
 # Both start at once, as a deployment's instances do: the migrations must still run exactly once.
 for i in 1 2; do
   port_var="port$i"
@@ -78,7 +81,7 @@ for i in 1 2; do
     DATABASE_URL="$database_url" REDIS_URL="$REDIS_URL" REDIS_KEY_PREFIX="$run_id:" \
     SECRET_KEY="$secret_key" ENCRYPTION_KEY="$encryption_key" METRICS_TOKEN="$metrics_token" \
     DATA_DIR="$work/data$i" LOG_LEVEL=info \
-    node --import tsx src/main.ts >"$work/api$i.log" 2>&1 &
+    node --enable-source-maps dist/main.js >"$work/api$i.log" 2>&1 &
   pids+=("$!")
 done
 echo "# instance 1 on 127.0.0.1:$port1, instance 2 on 127.0.0.1:$port2"

@@ -3,11 +3,15 @@
 // line: instances starting together serialise on an advisory lock, and an applied file that has
 // since been edited stops start-up instead of leaving two schemas that claim the same version.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database, Queryable } from './types.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+// migrations/ sits at the package root: three levels up from this file in src/, one level up from
+// the bundle in dist/.
+export const MIGRATIONS_DIR = ['../../../migrations/', '../migrations/']
+  .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  .find((dir) => existsSync(dir)) as string;
 
 // Any constant works; this one spells "tradewise" in the lock table for whoever looks.
 const ADVISORY_LOCK_ID = 7_261_712_393;
