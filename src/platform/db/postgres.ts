@@ -1,4 +1,5 @@
 // PostgreSQL through a `pg` pool: the server shape.
+import type { Socket } from 'node:net';
 import pg from 'pg';
 import type { Database, Queryable, QueryResult, TenantTxOptions, Tx } from './types.ts';
 import { scopeTenantSql } from './types.ts';
@@ -105,11 +106,11 @@ async function readOnlyWork<T>(
   const tx: Tx = {
     tenantId,
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const sent = [
+      const sent = corked(client, () => [
         client.query(`BEGIN READ ONLY; ${scope}`),
         client.query(sql, params as unknown[] | undefined),
         client.query('COMMIT'),
-      ];
+      ]);
       for (const p of sent) p.catch(noop);
       try {
         await sent[0];
@@ -130,6 +131,20 @@ async function readOnlyWork<T>(
     return await fn(tx);
   } finally {
     client.release(broken);
+  }
+}
+
+/**
+ * Runs `send` with the connection's socket corked, so that the pipelined statements it writes
+ * leave in one write instead of one system call each.
+ */
+function corked<T>(client: pg.PoolClient, send: () => T): T {
+  const socket = (client as unknown as { connection?: { stream?: Socket } }).connection?.stream;
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
   }
 }
 
