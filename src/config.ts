@@ -157,6 +157,7 @@ const schema = {
   tlsCertFile: text('TLS_CERT_FILE'),
   tlsKeyFile: text('TLS_KEY_FILE'),
   shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  workers: integer('WORKERS', 1, 1, 64),
 };
 
 type Schema = typeof schema;
@@ -204,6 +205,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
       throw error;
     }
+  }
+  if (config.workers > 1 && (config.databaseUrl === undefined || config.redisUrl === undefined)) {
+    // Workers share nothing but the database and the state store; the embedded shape has neither.
+    throw new ConfigError('WORKERS', 'more than one worker needs DATABASE_URL and REDIS_URL');
   }
   if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
     throw new ConfigError('TLS_CERT_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE go together');

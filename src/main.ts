@@ -1,6 +1,8 @@
 // Start-up: configuration → storage → migrations → app → listen, and a graceful shutdown that
 // stops accepting, lets in-flight requests finish and closes the pools.
+import cluster from 'node:cluster';
 import { buildApp } from './app.ts';
+import { runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDatabase, migrate } from './platform/db/index.ts';
 import { withDevelopmentSecrets } from './platform/secrets.ts';
@@ -19,6 +21,10 @@ async function main(): Promise<void> {
   }
   const secrets = withDevelopmentSecrets(config);
   config = secrets.config;
+  if (config.workers > 1 && cluster.isPrimary) {
+    runPrimary(config, (message) => process.stderr.write(`tradewise: ${message}\n`));
+    return;
+  }
 
   const db = await createDatabase(config);
   const store = createStore(config);

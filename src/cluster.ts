@@ -1,0 +1,32 @@
+// One instance per core on one machine (WORKERS > 1, server shape only): the primary process forks
+// the workers, which share the listening socket (node:cluster) and hold no state of their own — it
+// is all in PostgreSQL and Redis, exactly as with several machines. The primary restarts a worker
+// that dies and, on SIGTERM/SIGINT, passes the signal on and waits for every worker's graceful
+// shutdown.
+import cluster from 'node:cluster';
+import type { Config } from './config.ts';
+
+export function runPrimary(config: Config, log: (message: string) => void): void {
+  let stopping = false;
+  const fork = () => cluster.fork();
+  for (let i = 0; i < config.workers; i++) fork();
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    log(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    setTimeout(fork, 1_000);
+  });
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping ${config.workers} workers`);
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 2_000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
