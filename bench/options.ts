@@ -9,6 +9,7 @@ const KNOWN = [
   'connections',
   'login-connections',
   'pool-size',
+  'workers',
   'quick',
   'only',
   'out',
@@ -24,6 +25,8 @@ export interface BenchOptions {
   loginConnections: number;
   /** Database pool of the service and of the floor (the same, so that the comparison is fair). */
   poolSize: number;
+  /** Service processes (WORKERS): 1, or one per core to measure the multi-core set-up. */
+  workers: number;
   bcryptSamples: number;
   quick: boolean;
   phases: ReadonlySet<Phase>;
@@ -75,6 +78,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     connections: Math.round(number('connections', 32)),
     loginConnections: Math.round(number('login-connections', 8)),
     poolSize: Math.round(number('pool-size', 10)),
+    workers: Math.round(number('workers', 1)),
     bcryptSamples: quick ? 2 : 5,
     quick,
     phases: new Set(phases as Phase[]),

@@ -41,6 +41,7 @@ async function serviceEnv(options: BenchOptions, storage?: BenchStorage): Promis
           DATABASE_URL: storage.databaseUrl,
           REDIS_URL: storage.redisUrl,
           REDIS_KEY_PREFIX: storage.redisPrefix,
+          WORKERS: String(options.workers),
         }),
   };
 }
