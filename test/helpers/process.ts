@@ -59,7 +59,13 @@ export async function startService(
       reject(new Error(`service exited during start-up:\n${output}`));
     });
   });
-  await ready;
+  try {
+    await ready;
+  } catch (error) {
+    // Never leave a half-started service behind to hold ports, data directories or test runs.
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     child,
     url: `http://127.0.0.1:${port}`,
