@@ -3,7 +3,7 @@
 // coerced. Fastify's default Ajv does the opposite for bodies (removeAdditional, coerceTypes), so
 // each part of the request gets its own Ajv instance here.
 
-import type { ErrorObject, Options } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
@@ -63,8 +63,46 @@ function closeObjects(schema: unknown): unknown {
 }
 
 export function compileValidator({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
-  if (httpPart === 'body') return bodyAjv.compile(closeObjects(schema) as JsonSchema);
-  return textAjv.compile(schema as JsonSchema);
+  if (httpPart === 'body') return refusingNul(bodyAjv.compile(closeObjects(schema) as JsonSchema));
+  return refusingNul(textAjv.compile(schema as JsonSchema));
+}
+
+/** Where in `data` a string holds U+0000 (as an Ajv instancePath), or undefined. */
+function nulAt(data: unknown, path = ''): string | undefined {
+  if (typeof data === 'string') return data.includes('\u0000') ? path : undefined;
+  if (data === null || typeof data !== 'object') return undefined;
+  for (const [key, value] of Object.entries(data)) {
+    const at = nulAt(value, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000: a NUL in any string of a body, query or path would reach
+ * the database as an error (a 500). It is refused here, in every part of every request, as a 422.
+ * The wrapper keeps Ajv's own properties (Fastify passes parentData when `schemaEnv` is set).
+ */
+function refusingNul(validate: ValidateFunction): ValidateFunction {
+  const wrapped = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+    const at = nulAt(data);
+    if (at !== undefined) {
+      wrapped.errors = [
+        {
+          keyword: 'nul',
+          instancePath: at,
+          schemaPath: '#',
+          params: {},
+          message: 'String should not contain NUL',
+        },
+      ];
+      return false;
+    }
+    const valid = validate(data, context);
+    wrapped.errors = validate.errors;
+    return valid;
+  }) as ValidateFunction;
+  return Object.assign(wrapped, { schema: validate.schema, schemaEnv: validate.schemaEnv });
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -120,6 +158,8 @@ function issueOf(error: FastifySchemaValidationError | ErrorObject, part: string
       return { loc, msg: `Input should be a valid ${params.format}`, type: `${params.format}_format` };
     case 'pattern':
       return { loc, msg: 'String does not match the expected pattern', type: 'string_pattern_mismatch' };
+    case 'nul':
+      return { loc, msg: 'String should not contain NUL characters', type: 'string_nul' };
     default:
       return { loc, msg: error.message ?? 'Invalid value', type: error.keyword ?? 'value_error' };
   }

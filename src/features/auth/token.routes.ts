@@ -39,6 +39,12 @@ export async function tokenRoute(
       },
     },
     async (request, reply) => {
+      // Without a body (and so without a content type) neither schema ran: refuse it as a body would be.
+      if (request.body === undefined || request.body === null) {
+        throw new ValidationFailed([
+          { loc: ['body'], msg: 'Input should be a valid object', type: 'dict_type' },
+        ]);
+      }
       const body = request.body as {
         username?: string;
         email?: string;
