@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Database, Tx } from '../../platform/db/index.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { appendAuditRecord } from './audit.repository.ts';
+import { createTenantWriterGate } from './tenant-writer-gate.ts';
 
 /** What the handler says about its change. Field names only — never secret values. */
 export interface AuditNote {
@@ -70,6 +71,9 @@ function pathOf(request: FastifyRequest): string {
 }
 
 export function createInTenant(deps: { db: Database; metrics: Metrics }): InTenant {
+  const gate = createTenantWriterGate();
+  // Requests inside a gated transaction: a nested call must not wait for a slot its caller holds.
+  const inside = new WeakSet<FastifyRequest>();
   return async (request, work, options = {}) => {
     const tenantId = options.tenantId ?? request.auth?.tenantId;
     if (tenantId === undefined) throw new TypeError('inTenant needs an authenticated request or a tenantId');
@@ -79,40 +83,52 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
     let recorded = false;
     const mutating = MUTATING.has(request.method);
     // Reads take the one-round-trip path: each statement in its own READ ONLY transaction.
-    const result = await deps.db.withTenant(
-      tenantId,
-      async (tx) => {
-        let note: AuditNote | undefined;
-        const value = await work({
-          ...tx,
-          audit: (n) => {
-            note = n;
-          },
-        });
-        if (mutating) {
-          const route = request.routeOptions.url ?? pathOf(request);
-          // Last in the transaction: appending takes the tenant's chain-head lock until commit.
-          await appendAuditRecord(tx, {
-            tenantId,
-            actorUserId: actor?.userId ?? null,
-            actorEmail: actor?.email ?? null,
-            ip: request.ip,
-            method: request.method,
-            route,
-            path: pathOf(request),
-            status: successStatus(request),
-            requestId: request.id,
-            action: note?.action ?? `${request.method} ${route}`,
-            resourceType: note?.resourceType ?? null,
-            resourceId: note?.resourceId ?? null,
-            changes: { ...redactSecrets(note?.details ?? {}), fields: [...(note?.fields ?? [])] },
+    const run = () =>
+      deps.db.withTenant(
+        tenantId,
+        async (tx) => {
+          let note: AuditNote | undefined;
+          const value = await work({
+            ...tx,
+            audit: (n) => {
+              note = n;
+            },
           });
-          recorded = true;
-        }
-        return value;
-      },
-      { readOnly: !mutating },
-    );
+          if (mutating) {
+            const route = request.routeOptions.url ?? pathOf(request);
+            // Last in the transaction: appending takes the tenant's chain-head lock until commit.
+            await appendAuditRecord(tx, {
+              tenantId,
+              actorUserId: actor?.userId ?? null,
+              actorEmail: actor?.email ?? null,
+              ip: request.ip,
+              method: request.method,
+              route,
+              path: pathOf(request),
+              status: successStatus(request),
+              requestId: request.id,
+              action: note?.action ?? `${request.method} ${route}`,
+              resourceType: note?.resourceType ?? null,
+              resourceId: note?.resourceId ?? null,
+              changes: { ...redactSecrets(note?.details ?? {}), fields: [...(note?.fields ?? [])] },
+            });
+            recorded = true;
+          }
+          return value;
+        },
+        { readOnly: !mutating },
+      );
+    let result: Awaited<ReturnType<typeof run>>;
+    if (!mutating || inside.has(request)) {
+      result = await run();
+    } else {
+      inside.add(request);
+      try {
+        result = await gate.run(tenantId, run);
+      } finally {
+        inside.delete(request);
+      }
+    }
     if (recorded) deps.metrics.auditRecords.inc();
     return result;
   };
