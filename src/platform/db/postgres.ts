@@ -31,6 +31,10 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
   // An idle client's connection dying (server restart) must not crash the process; the pool
   // drops it and the next checkout reconnects.
   pool.on('error', () => {});
+  // The pool listens for a client's errors only while it is idle: a checked-out client whose
+  // connection dies (PostgreSQL crash or restart) would emit 'error' to nobody, an uncaught
+  // exception that ends the process. The same error fails the client's queries, handled there.
+  pool.on('connect', (client) => client.on('error', () => {}));
 
   return {
     kind: 'postgres',
