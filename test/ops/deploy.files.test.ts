@@ -36,11 +36,12 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /^HEALTHCHECK .*\n?.*\/health/m);
   });
 
-  test('installs production dependencies only, which include tsx that runs the service', () => {
+  test('installs production dependencies only, which include esbuild that builds the bundle it runs', () => {
     const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
     assert.match(dockerfile, /npm ci --omit=dev/);
-    assert.ok(pkg.dependencies.tsx, 'tsx must be a runtime dependency');
-    assert.match(dockerfile, /CMD \["node", "--import", "tsx", "src\/main\.ts"\]/);
+    assert.ok(pkg.dependencies.esbuild, 'esbuild must be a runtime dependency');
+    assert.match(dockerfile, /RUN node scripts\/build\.js/);
+    assert.match(dockerfile, /CMD \["node", "--enable-source-maps", "dist\/main\.js"\]/);
   });
 
   test('copies only paths that exist, and its ignore file lets them through', () => {
