@@ -4,6 +4,7 @@
 // tenant's chain (see audit-retention.ts). Prints a JSON summary line; exits 1 when a tenant was
 // left alone because its chain does not verify (its records are evidence and stay).
 import { purgeAuditTrail } from '../../features/audit/audit-retention.ts';
+import { purgeExpiredCredentials } from '../../features/auth/credential-retention.ts';
 import { isUuid } from '../../platform/db/index.ts';
 import type { Command } from '../context.ts';
 import { parseArgs, withCliContext } from '../context.ts';
@@ -29,8 +30,10 @@ export const purgeCommand: Command = {
         olderThanDays,
         ...(tenant !== undefined ? { tenantId: tenant } : {}),
       });
+      // Expired credential bookkeeping goes platform-wide, whatever --tenant says.
+      const credentials = tenant === undefined ? await purgeExpiredCredentials(db, olderThanDays) : undefined;
       process.stdout.write(
-        `${JSON.stringify({ event: 'audit_purge', older_than_days: olderThanDays, ...report })}\n`,
+        `${JSON.stringify({ event: 'audit_purge', older_than_days: olderThanDays, ...report, credentials })}\n`,
       );
       return report.tenants.some((t) => t.skipped !== undefined) ? 1 : 0;
     });
