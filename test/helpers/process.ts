@@ -21,12 +21,15 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Runs the sources through tsx, or with `{ bundle: true }` what `npm start` runs (dist/main.js). */
 export async function startService(
   env: Record<string, string | undefined>,
   timeoutMs = 30_000,
+  options: { bundle?: boolean } = {},
 ): Promise<ServiceProcess> {
   const port = String(await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const entry = options.bundle ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, entry, {
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: 'info',

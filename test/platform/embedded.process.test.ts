@@ -1,6 +1,7 @@
 // The embedded shape as a user runs it: `npm start` on a fresh data directory, restarts, a second
 // process on the same directory, a crash that leaves PGlite's pid file behind, and SIGTERM.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,25 @@ describe('the embedded shape as a process', () => {
       assert.doesNotMatch(second.output(), /migrations applied/, 'the schema was kept, nothing to migrate');
     } finally {
       await second.stop();
+    }
+  });
+
+  test('what `npm start` runs — the bundle built by scripts/build.js — serves the API and the docs', async () => {
+    const build = spawnSync(process.execPath, ['scripts/build.js'], { encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+    const dataDir = mkdtempSync(join(tmpdir(), 'tw-embedded-'));
+    const service = await startService(embeddedEnv(dataDir), 30_000, { bundle: true });
+    try {
+      assert.equal((await fetch(`${service.url}/ready`)).status, 200);
+      assert.equal((await fetch(`${service.url}/docs/`)).status, 200);
+      const registered = await fetch(`${service.url}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'bundle@example.test', password: 'Bundled-Start-42!', full_name: 'B' }),
+      });
+      assert.equal(registered.status, 201);
+    } finally {
+      assert.equal(await service.stop(), 0);
     }
   });
 
