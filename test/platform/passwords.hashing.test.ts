@@ -178,3 +178,17 @@ describe('dummy hash for unknown e-mails', () => {
     await assert.rejects(again, RangeError);
   });
 });
+
+test('hashing runs on worker threads of lower priority than the event loop', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { hashPassword } = await import('../../src/platform/passwords/hashing.ts');
+  await hashPassword('Priority-Check-1!', 4);
+  const niceOf = (task: string) =>
+    Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]);
+  const tasks = readdirSync('/proc/self/task');
+  assert.equal(niceOf(String(process.pid)), 0, 'the event loop keeps its priority');
+  assert.ok(
+    tasks.some((task) => niceOf(task) > 0),
+    'some thread (a bcrypt worker) runs niced',
+  );
+});

@@ -1,9 +1,25 @@
 // Password hashing with bcrypt (OWASP ASVS 2.4.4: cost chosen for the hardware, raised over time).
-// The `bcrypt` package runs its async functions on libuv's thread pool, so a hash never blocks the
-// event loop. Hashes are `$2b$`, the form passlib and every current implementation read and write.
+// Hashing runs on low-priority worker threads (bcrypt-pool.ts), never on the event loop. Hashes are
+// `$2b$`, the form passlib and every current implementation read and write.
 import { randomBytes } from 'node:crypto';
-import { compare, genSalt, hash } from 'bcrypt';
+import { genSaltSync } from 'bcrypt';
+import type { BcryptEngine } from './bcrypt-pool.ts';
+import { createBcryptPool } from './bcrypt-pool.ts';
 import { MAX_PASSWORD_BYTES } from './policy.ts';
+
+let pool: BcryptEngine | undefined;
+
+/** The engine every hash and comparison goes through (tests may wrap its methods to count them). */
+export const bcryptEngine: BcryptEngine = {
+  hash: (data, salt) => {
+    pool ??= createBcryptPool();
+    return pool.hash(data, salt);
+  },
+  compare: (data, encrypted) => {
+    pool ??= createBcryptPool();
+    return pool.compare(data, encrypted);
+  },
+};
 
 const MIN_COST = 4;
 const MAX_COST = 31;
@@ -27,7 +43,7 @@ export async function hashPassword(plain: string, cost: number): Promise<string>
     throw new RangeError(`password is longer than ${MAX_PASSWORD_BYTES} bytes`);
   }
   if (plain.includes('\0')) throw new RangeError('password contains a NUL character');
-  return hash(plain, await genSalt(cost, 'b'));
+  return bcryptEngine.hash(plain, genSaltSync(cost, 'b'));
 }
 
 /**
@@ -43,7 +59,7 @@ export async function verifyPassword(plain: string, storedHash: string): Promise
   const normalised = match[1] === 'y' ? `$2b$${storedHash.slice(4)}` : storedHash;
   const input = Buffer.from(plain, 'utf8').subarray(0, MAX_PASSWORD_BYTES);
   try {
-    return await compare(input, normalised);
+    return await bcryptEngine.compare(input, normalised);
   } catch {
     return false;
   }
