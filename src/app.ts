@@ -34,7 +34,7 @@ import { subscriptionRoutes } from './features/subscriptions/subscriptions.route
 import { adminUserRoutes } from './features/users/admin.routes.ts';
 import { meRoutes } from './features/users/me.routes.ts';
 import type { Database } from './platform/db/index.ts';
-import { errorsPlugin } from './platform/errors.ts';
+import { errorsPlugin, serviceUnavailable } from './platform/errors.ts';
 import {
   clientErrorHandler,
   createServerFactory,
@@ -99,7 +99,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true,
+    // Requests arriving while the server closes get the contract's 503 from the hook below, not
+    // Fastify's own body ({error, message, statusCode}).
+    return503OnClosing: false,
     // Direct TLS when TLS_CERT_FILE/TLS_KEY_FILE are set; header-size and slow-client limits;
     // contract-shaped answers for what Node and the router refuse before any hook runs.
     serverFactory: createServerFactory(tlsOptions(config)),
@@ -194,6 +196,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Platform, in pipeline order.
   await app.register(errorsPlugin);
   await app.register(requestContextPlugin);
+  // Shutdown (SIGTERM): requests still arriving on open connections get the contract's 503.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', (_request, _reply, done) => {
+    done(closing ? serviceUnavailable('shutting down') : undefined);
+  });
   // IP blocks and route limits for everything outside the authenticated context, whose own hook
   // folds these checks into its single store round trip.
   app.addHook('onRequest', async (request, reply) => {
