@@ -58,7 +58,10 @@ describe('credential retention', () => {
     });
 
     const purged = await purgeExpiredCredentials(t.db, 30);
-    assert.ok(purged.access_tokens >= 1 && purged.token_revocations >= 1 && purged.sessions >= 2, JSON.stringify(purged));
+    assert.ok(
+      purged.access_tokens >= 1 && purged.token_revocations >= 1 && purged.sessions >= 2,
+      JSON.stringify(purged),
+    );
 
     const left = await t.db.withOwner(async (q) => ({
       sessions: (
