@@ -12,7 +12,7 @@ import { createTenantUser, issueToken } from '../helpers/identity.ts';
 import type { FuzzRoute, JsonSchema } from './routes.ts';
 import { discoverRoutes, minimalBody, urlOf } from './routes.ts';
 
-describe('malformed and oversized input on every route', () => {
+describe('API4:2023 and API8:2023 malformed and oversized input on every route', () => {
   let t: TestApp;
   let admin: TestIdentity;
   let withBody: FuzzRoute[];

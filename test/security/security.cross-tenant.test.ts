@@ -57,7 +57,7 @@ describe("API1:2023 another tenant's ids on every route that takes an id", () =>
     type: res.headers['content-type'],
   });
 
-  test('the routes with an id are found: users, sessions, bots, subscriptions', () => {
+  test('API9:2023 the inventory read from the app has the routes with an id: users, sessions, bots, subscriptions', () => {
     const paths = new Set(routes.map((r) => r.path));
     for (const expected of [
       '/api/v1/users/{id}',
@@ -69,12 +69,12 @@ describe("API1:2023 another tenant's ids on every route that takes an id", () =>
     }
   });
 
-  test('the probe reaches the lookup: an own id is not a 404 for its admin', async () => {
+  test('API1:2023 (baseline) the probe reaches the lookup: an own id is not a 404 for its admin', async () => {
     const get = routes.find((r) => r.method === 'GET' && r.path === '/api/v1/bots/{id}') as FuzzRoute;
     assert.equal((await send(get, world.A.admin, world.A.bots[0] as string)).statusCode, 200);
   });
 
-  test("every route answers each of B's ids to A's admin and user exactly as it answers a random id", async () => {
+  test("API1:2023 every route answers each of B's ids to A's admin and user exactly as it answers a random id", async () => {
     const ids = [...world.B.ids, ...world.B.canaryIds];
     for (const route of routes) {
       for (const who of [world.A.admin, world.A.user]) {
@@ -91,7 +91,7 @@ describe("API1:2023 another tenant's ids on every route that takes an id", () =>
     }
   });
 
-  test('after all those attempts tenant B is exactly as it was', async () => {
+  test('API1:2023 after all those attempts tenant B is exactly as it was', async () => {
     assert.equal(await snapshotOfB(), tenantBBefore);
   });
 });

@@ -14,7 +14,7 @@ import { authenticatedRoutes, discoverRoutes, urlOf } from './routes.ts';
 
 const REFUSED = { detail: 'Could not validate credentials', code: 'NOT_AUTHENTICATED' };
 
-describe('forged tokens on every authenticated route', () => {
+describe('API2:2023 forged tokens on every authenticated route', () => {
   let t: TestApp;
   let admin: TestIdentity;
   let routes: FuzzRoute[];
@@ -59,7 +59,7 @@ describe('forged tokens on every authenticated route', () => {
   const resigned = (changes: Record<string, unknown>, headerChanges: Record<string, unknown> = {}) =>
     hmacToken({ ...header, ...headerChanges }, { ...claims, ...changes }, TEST_SECRET_KEY);
 
-  test('the genuine token gets past authentication on every one of them (the baseline)', async () => {
+  test('API2:2023 (baseline) the genuine token gets past authentication on every one of them', async () => {
     assert.ok(routes.length >= 20, `only ${routes.length} authenticated routes found`);
     for (const route of routes) {
       // A fresh token each time: logout and logout-all revoke the one they are given.

@@ -45,7 +45,7 @@ describe('API3:2023 server-owned fields on every create and update', () => {
         ).rows[0],
     );
 
-  test('the routes with a JSON body are found', () => {
+  test('API9:2023 the inventory read from the app has the creates and updates', () => {
     assert.ok(routes.length >= 10, `only ${routes.length}`);
   });
 
