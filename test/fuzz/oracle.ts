@@ -60,10 +60,10 @@ const sentText = (request: FuzzRequest): string => {
   }
 };
 
-// Listings of a tenant's own security events and audit records repeat what its members sent
-// (an SSRF refusal names the bot id the caller aimed at): there, ids a tenant has itself sent
-// earlier are its own knowledge, not a leak. Everywhere else only the request itself counts.
-const RECORD_LISTINGS = '/api/v1/admin/';
+// A tenant's own data repeats what its members sent earlier: audit and security-event listings
+// (an SSRF refusal names the bot id the caller aimed at), and any record a member stored with the
+// other tenant's marker in it (an admin may well create "victim-<marker>@…" as a user). Strings a
+// tenant has itself sent are its own knowledge, not a leak; anything else of the other tenant is.
 
 export type Oracle = (request: FuzzRequest, res: LightMyRequestResponse, guards?: RouteGuards) => string[];
 
@@ -86,7 +86,7 @@ export function createOracle(world: World): Oracle {
     const credentialOwners = request.url.startsWith('/api/v1/auth/')
       ? others.filter((o) => o.emails.some((e) => sent.includes(e)))
       : [];
-    const known = tenant !== null && request.url.startsWith(RECORD_LISTINGS) ? sentBefore[tenant] : new Set();
+    const known = tenant !== null ? sentBefore[tenant] : new Set<string>();
     const all = [
       ...others.filter((o) => !credentialOwners.includes(o)).flatMap((o) => o.private),
       ...world.A.secrets,
