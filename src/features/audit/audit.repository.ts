@@ -7,23 +7,12 @@ import type { Queryable } from '../../platform/db/index.ts';
 import type { ChainedRecord, JsonValue } from './audit-chain.ts';
 import { auditHash, GENESIS_HASH, normaliseJson, storable } from './audit-chain.ts';
 
-export interface AuditRecordInput {
-  tenantId: string;
-  actorUserId: string | null;
-  actorEmail: string | null;
-  ip: string | null;
-  method: string;
-  route: string;
-  path: string;
-  status: number;
-  requestId: string;
-  action: string;
-  resourceType: string | null;
-  resourceId: string | null;
+/** What a writer supplies: the chained record less what appending decides (seq) or may default. */
+export type AuditRecordInput = Omit<ChainedRecord, 'seq' | 'occurredAt' | 'changes'> & {
   changes: Record<string, unknown>;
   /** Defaults to now; set by the application (not the database) because the hash covers it. */
   occurredAt?: Date;
-}
+};
 
 export interface AuditRecordRow {
   id: number;
