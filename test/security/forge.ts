@@ -1,24 +1,13 @@
 // JWTs built by hand, the way an attacker builds them: any header, any payload, any algorithm.
-import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
+
+// The HMAC and unsigned forgeries are the auth suite's; this file adds what the attacker's view needs.
+export { hmacToken, unsignedToken } from '../auth/forge.ts';
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 export function decodePart(token: string, index: 0 | 1): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[index] as string, 'base64url').toString('utf8'));
-}
-
-export function hmacToken(
-  header: Record<string, unknown>,
-  payload: Record<string, unknown>,
-  secret: string,
-  hash: 'sha256' | 'sha384' | 'sha512' = 'sha256',
-): string {
-  const input = `${b64(header)}.${b64(payload)}`;
-  return `${input}.${createHmac(hash, secret).update(input).digest('base64url')}`;
-}
-
-export function unsignedToken(header: Record<string, unknown>, payload: Record<string, unknown>): string {
-  return `${b64(header)}.${b64(payload)}.`;
 }
 
 /** Signed with a fresh key pair of the given kind; the public key is returned to embed it. */
