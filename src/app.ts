@@ -42,7 +42,7 @@ import {
   hardeningPlugin,
   tlsOptions,
 } from './platform/hardening/index.ts';
-import { loggerOptions } from './platform/logging.ts';
+import { lazyChildLoggerFactory, loggerOptions } from './platform/logging.ts';
 import type { Metrics } from './platform/metrics.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { openapiPlugin } from './platform/openapi.ts';
@@ -92,6 +92,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
     genReqId: requestIdFor,
+    // A request's logger becomes a pino child only if something is logged through it.
+    childLoggerFactory: lazyChildLoggerFactory,
     // One access-log line per request, written by request-context.ts, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     // The client address is the socket peer unless that peer is a trusted proxy; then it is the
@@ -164,9 +166,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // The in-process store forgets revocations and blocks on restart, and a Redis that restarted
   // may have lost them: the database's durable copy goes back into the store before serving, and
   // again whenever the store reconnects (requests wait for it).
-  const restoreState = async () => {
-    await restoreRevocations({ db, store });
-    await ipBlocks.restore();
+  const restoreState = async (into: StateStore = store) => {
+    await restoreRevocations({ db, store: into });
+    await ipBlocks.restore(into);
   };
   app.addHook('onReady', async () => {
     try {

@@ -22,7 +22,8 @@ export interface IpBlocks {
   /** Lifts the block on `ip` (an address or a /64 key); false when there was none. */
   lift(ip: string): Promise<boolean>;
   /** Puts the durable blocks back into the store (start-up of the embedded shape). */
-  restore(): Promise<number>;
+  /** Copies the durable blocks into `store` (default: the app's store). */
+  restore(store?: StateStore): Promise<number>;
 }
 
 export function createIpBlocks(deps: { db: Database; store: StateStore }): IpBlocks {
@@ -62,7 +63,7 @@ export function createIpBlocks(deps: { db: Database; store: StateStore }): IpBlo
       const inDb = await db.withTenant(null, (tx) => deleteBlock(tx, key));
       return inStore || inDb;
     },
-    async restore() {
+    async restore(store = deps.store) {
       const rows = await db.withTenant(null, async (tx) => {
         await deleteExpiredBlocks(tx);
         return activeBlocks(tx);
@@ -82,7 +83,7 @@ export function createIpBlocks(deps: { db: Database; store: StateStore }): IpBlo
           }),
           ttlMs,
         }));
-      if (ops.length > 0) await deps.store.batch(ops);
+      if (ops.length > 0) await store.batch(ops);
       return ops.length;
     },
   };

@@ -5,7 +5,6 @@
 // Steady-state requests cost no Redis round trip: the keys every request reads (revocations,
 // inactive users, IP blocks, throttles) are answered from a local mirror kept current by pub/sub
 // (key-mirror.ts), and usage counts are sent in the background (deferred-counters.ts).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ChainableCommander } from 'ioredis';
 import { Redis } from 'ioredis';
 import { DeferredCounters } from './deferred-counters.ts';
@@ -74,18 +73,16 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
       client.on('ready', done);
     });
 
-  // Reconnection work (restoring revocations) runs before anything else is answered; its own
-  // commands are told apart by the async context they run in.
-  const reconnectWork: (() => Promise<void>)[] = [];
-  const inReconnectWork = new AsyncLocalStorage<true>();
+  // Reconnection work (restoring revocations) runs before anything else is answered. It gets a
+  // view of the store whose commands do not wait for that work itself (see `view`).
+  const reconnectWork: ((direct: StateStore) => Promise<void>)[] = [];
   let warming: Promise<void> | undefined;
   // Also on the first connection: the store may come up after the app did.
   client.on('ready', () => {
     if (reconnectWork.length === 0) return;
-    warming = inReconnectWork
-      .run(true, async () => {
-        for (const work of reconnectWork) await work();
-      })
+    warming = (async () => {
+      for (const work of reconnectWork) await work(direct);
+    })()
       .catch(() => {
         // The work failed (e.g. the database is down too); the next reconnect tries again, and
         // meanwhile requests proceed with what the store has.
@@ -95,10 +92,14 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
       });
   });
 
-  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+  /** Ready to answer: connected, and (unless `bypassWarming`) no reconnection work pending. */
+  const ready = (bypassWarming: boolean) =>
+    client.status === 'ready' && (bypassWarming || warming === undefined);
+
+  const guard = async <T>(work: () => Promise<T>, bypassWarming: boolean): Promise<T> => {
     try {
       if (client.status !== 'ready') await connected();
-      if (warming !== undefined && inReconnectWork.getStore() === undefined) await warming;
+      if (!bypassWarming && warming !== undefined) await warming;
       return await work();
     } catch (error) {
       throw new StoreUnavailableError(error);
@@ -180,67 +181,75 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
             if (error) throw error;
             return toCounter(reply);
           });
-        }),
+        }, false),
       )
     : undefined;
 
-  /** Answers `op` without Redis when it can; undefined means "ask Redis". */
-  function local(op: StoreOp): { result: StoreResult } | undefined {
-    if (op.op === 'increment' && op.approximate && deferred !== undefined) {
-      return { result: deferred.increment(op.key, op.windowMs, op.by) };
-    }
-    if ((op.op === 'get' || op.op === 'exists') && mirror.synced && mirror.watches(op.key)) {
-      const value = mirror.read(op.key);
-      return { result: op.op === 'get' ? value : value !== null };
-    }
-    return undefined;
+  /** Whether `op` can be answered without Redis (asking has no side effect). */
+  function answerableLocally(op: StoreOp): boolean {
+    if (op.op === 'increment') return op.approximate === true && deferred !== undefined;
+    return (op.op === 'get' || op.op === 'exists') && mirror.synced && mirror.watches(op.key);
   }
 
-  async function batch(ops: readonly StoreOp[]): Promise<StoreResult[]> {
-    return guard(async () => {
-      const results: StoreResult[] = new Array(ops.length);
-      const remote: number[] = [];
-      ops.forEach((op, i) => {
-        const answer = local(op);
-        if (answer === undefined) remote.push(i);
-        else results[i] = answer.result;
-      });
-      if (remote.length === 0) {
-        stats.localBatches++;
-        return results;
-      }
-      stats.roundTrips++;
-      const pipeline = client.pipeline();
-      const replyIndex: number[] = [];
-      for (const i of remote) {
-        const op = ops[i] as StoreOp;
-        replyIndex.push(pipeline.length);
-        appendCommand(pipeline, op);
-        if (useMirror && (op.op === 'set' || op.op === 'delete') && mirror.watches(op.key)) {
-          const message: MirrorMessage =
-            op.op === 'set'
-              ? { k: op.key, v: op.value, t: op.ttlMs === undefined ? null : Math.ceil(op.ttlMs) }
-              : { k: op.key, v: null, t: null };
-          pipeline.publish(channel, JSON.stringify(message));
-          mirror.apply(message);
-        }
-      }
-      const replies = (await pipeline.exec()) ?? [];
-      remote.forEach((i, n) => {
-        const [error, reply] = replies[replyIndex[n] as number] ?? [new Error('no reply'), null];
-        if (error) throw error;
-        const op = ops[i] as StoreOp;
-        results[i] =
-          op.op === 'get'
-            ? (reply as string | null)
-            : op.op === 'exists'
-              ? reply === 1
-              : op.op === 'increment'
-                ? toCounter(reply)
-                : undefined;
-      });
-      return results;
+  /** Answers an op that `answerableLocally` accepted (an approximate increment counts it). */
+  function answerLocally(op: StoreOp): StoreResult {
+    if (op.op === 'increment') return (deferred as DeferredCounters).increment(op.key, op.windowMs, op.by);
+    const value = mirror.read(op.key);
+    return op.op === 'get' ? value : value !== null;
+  }
+
+  // The steady state of every request: a batch answered entirely from the mirror and the deferred
+  // counters, settled without a round trip and without the async machinery of `guard`.
+  function batch(ops: readonly StoreOp[], bypassWarming = false): Promise<StoreResult[]> {
+    if (ready(bypassWarming) && ops.every(answerableLocally)) {
+      stats.localBatches++;
+      return Promise.resolve(ops.map(answerLocally));
+    }
+    return guard(() => remoteBatch(ops), bypassWarming);
+  }
+
+  async function remoteBatch(ops: readonly StoreOp[]): Promise<StoreResult[]> {
+    const results: StoreResult[] = new Array(ops.length);
+    const remote: number[] = [];
+    ops.forEach((op, i) => {
+      if (answerableLocally(op)) results[i] = answerLocally(op);
+      else remote.push(i);
     });
+    if (remote.length === 0) {
+      stats.localBatches++;
+      return results;
+    }
+    stats.roundTrips++;
+    const pipeline = client.pipeline();
+    const replyIndex: number[] = [];
+    for (const i of remote) {
+      const op = ops[i] as StoreOp;
+      replyIndex.push(pipeline.length);
+      appendCommand(pipeline, op);
+      if (useMirror && (op.op === 'set' || op.op === 'delete') && mirror.watches(op.key)) {
+        const message: MirrorMessage =
+          op.op === 'set'
+            ? { k: op.key, v: op.value, t: op.ttlMs === undefined ? null : Math.ceil(op.ttlMs) }
+            : { k: op.key, v: null, t: null };
+        pipeline.publish(channel, JSON.stringify(message));
+        mirror.apply(message);
+      }
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    remote.forEach((i, n) => {
+      const [error, reply] = replies[replyIndex[n] as number] ?? [new Error('no reply'), null];
+      if (error) throw error;
+      const op = ops[i] as StoreOp;
+      results[i] =
+        op.op === 'get'
+          ? (reply as string | null)
+          : op.op === 'exists'
+            ? reply === 1
+            : op.op === 'increment'
+              ? toCounter(reply)
+              : undefined;
+    });
+    return results;
   }
 
   function appendCommand(pipeline: ChainableCommander, op: StoreOp): void {
@@ -264,41 +273,48 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
     }
   }
 
-  const one = async (op: StoreOp) => (await batch([op]))[0];
+  /**
+   * The store's methods. `bypassWarming` is the view handed to reconnection work: its own
+   * commands must not wait for the work to finish.
+   */
+  function view(bypassWarming: boolean): StateStore {
+    const one = async (op: StoreOp) => (await batch([op], bypassWarming))[0];
+    return {
+      kind: 'redis',
+      get: async (key) => (await one({ op: 'get', key })) as string | null,
+      set: async (key, value, ttlMs) => {
+        await one(ttlMs === undefined ? { op: 'set', key, value } : { op: 'set', key, value, ttlMs });
+      },
+      exists: async (key) => (await one({ op: 'exists', key })) as boolean,
+      delete: async (key) => {
+        await one({ op: 'delete', key });
+      },
+      increment: async (key, windowMs, by = 1) =>
+        (await one({ op: 'increment', key, windowMs, by })) as Counter,
+      batch: (ops) => batch(ops, bypassWarming),
+      keys: (prefix) => guard(() => scan(prefix), bypassWarming),
+      ttl: (key) =>
+        guard(async () => {
+          const ms = await client.pttl(key);
+          return ms < 0 ? null : ms;
+        }, bypassWarming),
+      ping: () =>
+        guard(async () => {
+          await client.ping();
+        }, bypassWarming),
+      onReconnect: (work) => {
+        reconnectWork.push(work);
+      },
+      close: async () => {
+        deferred?.close();
+        subscriber?.disconnect();
+        client.disconnect();
+      },
+    };
+  }
+  const direct = view(true);
 
-  return {
-    kind: 'redis',
-    get: async (key) => (await one({ op: 'get', key })) as string | null,
-    set: async (key, value, ttlMs) => {
-      await one(ttlMs === undefined ? { op: 'set', key, value } : { op: 'set', key, value, ttlMs });
-    },
-    exists: async (key) => (await one({ op: 'exists', key })) as boolean,
-    delete: async (key) => {
-      await one({ op: 'delete', key });
-    },
-    increment: async (key, windowMs, by = 1) =>
-      (await one({ op: 'increment', key, windowMs, by })) as Counter,
-    batch,
-    keys: (prefix) => guard(() => scan(prefix)),
-    ttl: (key) =>
-      guard(async () => {
-        const ms = await client.pttl(key);
-        return ms < 0 ? null : ms;
-      }),
-    ping: () =>
-      guard(async () => {
-        await client.ping();
-      }),
-    onReconnect: (work) => {
-      reconnectWork.push(work);
-    },
-    stats: () => ({ ...stats, mirrorSynced: mirror.synced }),
-    close: async () => {
-      deferred?.close();
-      subscriber?.disconnect();
-      client.disconnect();
-    },
-  };
+  return { ...view(false), stats: () => ({ ...stats, mirrorSynced: mirror.synced }) };
 }
 
 function escapeGlob(value: string): string {

@@ -50,9 +50,10 @@ export interface StateStore {
   /**
    * Registers work to run whenever the store (re)connects (a Redis restart may have lost
    * revocations and blocks). Until it has finished, other commands wait, so no request is
-   * answered from a store that forgot what the database says is revoked.
+   * answered from a store that forgot what the database says is revoked. The work receives the
+   * store to use for its own commands (they do not wait for the work itself).
    */
-  onReconnect(work: () => Promise<void>): void;
+  onReconnect(work: (store: StateStore) => Promise<void>): void;
   close(): Promise<void>;
 }
 
