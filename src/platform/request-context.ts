@@ -17,9 +17,12 @@ export const requestContextPlugin = fp(
     app.addHook('onRequest', async (request, reply) => {
       reply.header('x-request-id', request.id);
     });
+    // Written through the root logger with the request id as a field: the request's own logger
+    // would first have to become a pino child (see lazyChildLoggerFactory) only for this line.
     app.addHook('onResponse', async (request, reply) => {
-      request.log.info(
+      app.log.info(
         {
+          reqId: request.id,
           method: request.method,
           route: request.routeOptions.url ?? 'unmatched',
           status: reply.statusCode,
