@@ -112,27 +112,49 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
   const subscriber = useMirror
     ? new Redis(options.url, { ...connection, enableOfflineQueue: true })
     : undefined;
+  // (Re)builds the mirror: subscribe, then load every mirrored key through the main connection,
+  // replaying what was published meanwhile. Needs both connections; whichever becomes ready last
+  // starts it, and a failed attempt is retried while the copy is out of sync.
+  let syncing = false;
+  let retry: NodeJS.Timeout | undefined;
+  // Counts subscription losses: a snapshot taken across one is not trusted.
+  let subscription = 0;
+  const resync = async (): Promise<void> => {
+    if (subscriber === undefined || syncing || mirror.synced) return;
+    if (subscriber.status !== 'ready' || client.status !== 'ready') return;
+    syncing = true;
+    const started = subscription;
+    try {
+      mirror.beginSnapshot();
+      await subscriber.subscribe(channel);
+      const keys = await snapshot();
+      if (started !== subscription) throw new Error('subscription lost while loading the snapshot');
+      mirror.finishSnapshot(keys);
+    } catch {
+      mirror.reset();
+      clearTimeout(retry);
+      retry = setTimeout(() => void resync(), 1_000).unref();
+    } finally {
+      syncing = false;
+    }
+  };
   if (subscriber !== undefined) {
     subscriber.on('error', () => {});
-    subscriber.on('close', () => mirror.reset());
+    subscriber.on('close', () => {
+      subscription++;
+      mirror.reset();
+    });
     subscriber.on('message', (_channel: string, text: string) => {
       try {
         mirror.apply(JSON.parse(text) as MirrorMessage);
       } catch {
-        mirror.reset(); // A message we cannot read: stop trusting the copy until the next resync.
+        // A message we cannot read: stop trusting the copy and load it again.
+        mirror.reset();
+        void resync();
       }
     });
-    subscriber.on('ready', () => {
-      void (async () => {
-        try {
-          mirror.beginSnapshot();
-          await subscriber.subscribe(channel);
-          mirror.finishSnapshot(await snapshot());
-        } catch {
-          mirror.reset();
-        }
-      })();
-    });
+    subscriber.on('ready', () => void resync());
+    client.on('ready', () => void resync());
   }
 
   async function snapshot(): Promise<MirrorMessage[]> {
@@ -306,6 +328,7 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
         reconnectWork.push(work);
       },
       close: async () => {
+        clearTimeout(retry);
         deferred?.close();
         subscriber?.disconnect();
         client.disconnect();
