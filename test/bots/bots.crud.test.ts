@@ -49,6 +49,29 @@ describe('bots CRUD', () => {
     assert.ok(!Number.isNaN(Date.parse(bot.created_at)));
   });
 
+  test('timestamps are ISO 8601 in UTC with milliseconds, the same in every answer about the bot', async () => {
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    const before = Date.now();
+    const created = (await api.post('/bots', validBot())).json();
+    assert.match(created.created_at, iso);
+    assert.equal(created.updated_at, created.created_at);
+    // Formatted by the database from its own clock: within this test's window, give or take a second.
+    assert.ok(Math.abs(Date.parse(created.created_at) - before) < 60_000);
+    const read = (await api.get(`/bots/${created.id}`)).json();
+    const listed = (await api.get('/bots?limit=100'))
+      .json()
+      .items.find((b: { id: string }) => b.id === created.id);
+    assert.deepEqual([read.created_at, read.updated_at], [created.created_at, created.updated_at]);
+    assert.deepEqual([listed.created_at, listed.updated_at], [created.created_at, created.updated_at]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const put = await api.put(`/bots/${created.id}`, validBot({ name: 'Later', status: 'running' }));
+    assert.equal(put.statusCode, 200, put.body);
+    const updated = put.json();
+    assert.match(updated.updated_at, iso);
+    assert.equal(updated.created_at, created.created_at);
+    assert.ok(Date.parse(updated.updated_at) > Date.parse(created.updated_at));
+  });
+
   test('an external bot with a URL and token is stored and says it has a token', async () => {
     const res = await api.post(
       '/bots',

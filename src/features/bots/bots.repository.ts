@@ -2,10 +2,11 @@
 // the request's tenant, so another tenant's bot is simply not found. The encrypted token column is
 // read only by `findBotConnection`; every other query reports whether a token is set, nothing more.
 import type { Tx } from '../../platform/db/index.ts';
-import type { Position } from './pagination.ts';
+import { timestampTextSql } from '../../platform/db/index.ts';
+import type { PagedRow, Position } from './pagination.ts';
 import { keysetSql } from './pagination.ts';
 
-export interface BotRow extends Position {
+export interface BotRow extends PagedRow {
   id: string;
   name: string;
   kind: string;
@@ -14,13 +15,15 @@ export interface BotRow extends Position {
   status: string;
   api_url: string | null;
   has_api_token: boolean;
-  created_at: Date | string;
-  updated_at: Date | string;
+  /** PostgreSQL's text of the timestamps (timestampTextSql). */
+  created_at: string;
+  updated_at: string;
 }
 
-const keyset = keysetSql(1);
+const keyset = keysetSql('bots', 1);
 const COLUMNS = `id, name, kind, exchange, strategy, status, api_url,
-  api_token_encrypted IS NOT NULL AS has_api_token, created_at, updated_at, ${keyset.createdUs}`;
+  api_token_encrypted IS NOT NULL AS has_api_token, ${timestampTextSql('created_at')},
+  ${timestampTextSql('updated_at')}`;
 
 export interface NewBot {
   id: string;
@@ -64,10 +67,15 @@ export async function findBot(tx: Tx, id: string, options: { forUpdate?: boolean
 
 /** One page in (created_at, id) order, plus one row that says whether another page follows. */
 export async function listBots(tx: Tx, page: { after: Position | null; limit: number }): Promise<BotRow[]> {
-  const { rows } = await tx.query<BotRow>(
-    `SELECT ${COLUMNS} FROM bots WHERE ${keyset.where} ${keyset.order} LIMIT $3`,
-    [page.after?.createdUs ?? null, page.after?.id ?? null, page.limit + 1],
-  );
+  const { after, limit } = page;
+  const { rows } =
+    after === null
+      ? await tx.query<BotRow>(`SELECT ${COLUMNS} FROM bots ${keyset.order} LIMIT $1`, [limit + 1])
+      : await tx.query<BotRow>(`SELECT ${COLUMNS} FROM bots WHERE ${keyset.after} ${keyset.order} LIMIT $3`, [
+          after.createdUs,
+          after.id,
+          limit + 1,
+        ]);
   return rows;
 }
 

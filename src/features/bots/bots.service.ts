@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataCipher } from '../../platform/crypto/index.ts';
 import { DecryptionError } from '../../platform/crypto/index.ts';
+import { isoTimestamp } from '../../platform/db/index.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
 import type { ValidationIssue } from '../../platform/validation.ts';
 import type { TenantTx } from '../audit/tenant-transaction.ts';
@@ -11,8 +12,6 @@ import { botNotConnectable, botNotFound, botTokenUnreadable } from './bots.error
 import type { BotRow } from './bots.repository.ts';
 import { findBot, findBotConnection, insertBot, updateBot } from './bots.repository.ts';
 import type { BotCreateInput, BotUpdateInput, BotView } from './bots.schemas.ts';
-
-const iso = (value: Date | string): string => new Date(value).toISOString();
 
 /** The response allow-list in code as well as in the schema. */
 export function toBotView(row: BotRow): BotView {
@@ -25,8 +24,8 @@ export function toBotView(row: BotRow): BotView {
     status: row.status as BotView['status'],
     api_url: row.api_url,
     has_api_token: row.has_api_token,
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
+    created_at: isoTimestamp(row.created_at),
+    updated_at: isoTimestamp(row.updated_at),
   };
 }
 

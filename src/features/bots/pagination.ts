@@ -3,6 +3,7 @@
 // inserted or deleted meanwhile neither repeats nor skips another, and every page costs the same.
 // The cursor is opaque to clients (base64url); its content is checked strictly, since it reaches SQL.
 import { Type } from 'typebox';
+import { epochMicros } from '../../platform/db/index.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -50,8 +51,17 @@ export function decodeCursor(cursor: string | undefined): Position | null {
   return { createdUs: match[1] as string, id: match[2] as string };
 }
 
-/** Rows fetched with `limit + 1`: the extra row only says that another page exists. */
-export function toPage<Row extends Position, Item>(
+/** A listed row: its id and its `created_at` as PostgreSQL's text (timestampTextSql). */
+export interface PagedRow {
+  id: string;
+  created_at: string;
+}
+
+/**
+ * Rows fetched with `limit + 1`: the extra row only says that another page exists. The cursor
+ * names the page's last row, to the microsecond.
+ */
+export function toPage<Row extends PagedRow, Item>(
   rows: readonly Row[],
   limit: number,
   toItem: (row: Row) => Item,
@@ -60,16 +70,24 @@ export function toPage<Row extends Position, Item>(
   const last = pageRows.at(-1);
   return {
     items: pageRows.map(toItem),
-    next_cursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null,
+    next_cursor:
+      rows.length > limit && last !== undefined
+        ? encodeCursor({ createdUs: String(epochMicros(last.created_at)), id: last.id })
+        : null,
   };
 }
 
-/** SQL fragments for a keyset page over a table with `created_at` and `id`; parameters from `$first`. */
-export function keysetSql(first: number): { where: string; order: string; createdUs: string } {
+/**
+ * SQL fragments for a keyset page over `table` (which has `created_at` and `id`): the condition
+ * for the rows after a position (parameters `$first`, `$first + 1`), and the order. Columns are
+ * qualified with the table: the select list carries an output column named `created_at` (its
+ * text), which an unqualified ORDER BY would sort by instead.
+ */
+export function keysetSql(table: string, first: number): { after: string; order: string } {
+  const created = `${table}.created_at`;
   return {
     // Microsecond-exact rebuild of the timestamp (interval arithmetic on whole microseconds).
-    where: `($${first}::bigint IS NULL OR (created_at, id) > (timestamptz 'epoch' + $${first}::bigint * interval '1 microsecond', $${first + 1}::uuid))`,
-    order: 'ORDER BY created_at, id',
-    createdUs: `(extract(epoch FROM created_at) * 1000000)::bigint::text AS "createdUs"`,
+    after: `(${created}, ${table}.id) > (timestamptz 'epoch' + $${first}::bigint * interval '1 microsecond', $${first + 1}::uuid)`,
+    order: `ORDER BY ${created}, ${table}.id`,
   };
 }

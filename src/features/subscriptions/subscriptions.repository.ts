@@ -3,20 +3,22 @@
 // trusted to the foreign key, which PostgreSQL checks without row-level security: a foreign key
 // alone would accept another tenant's bot id.
 import type { Tx } from '../../platform/db/index.ts';
-import type { Position } from '../bots/pagination.ts';
+import { timestampTextSql } from '../../platform/db/index.ts';
+import type { PagedRow, Position } from '../bots/pagination.ts';
 import { keysetSql } from '../bots/pagination.ts';
 
-export interface SubscriptionRow extends Position {
+export interface SubscriptionRow extends PagedRow {
   id: string;
   bot_id: string;
   plan: string;
   status: string;
-  created_at: Date | string;
-  cancelled_at: Date | string | null;
+  /** PostgreSQL's text of the timestamps (timestampTextSql). */
+  created_at: string;
+  cancelled_at: string | null;
 }
 
-const keyset = keysetSql(2);
-const COLUMNS = `id, bot_id, plan, status, created_at, cancelled_at, ${keyset.createdUs}`;
+const keyset = keysetSql('subscriptions', 2);
+const COLUMNS = `id, bot_id, plan, status, ${timestampTextSql('created_at')}, ${timestampTextSql('cancelled_at')}`;
 
 /** Undefined when the bot is not visible in this tenant. Throws SQLSTATE 23505 on a duplicate. */
 export async function insertSubscription(
@@ -49,10 +51,17 @@ export async function listSubscriptions(
   userId: string,
   page: { after: Position | null; limit: number },
 ): Promise<SubscriptionRow[]> {
-  const { rows } = await tx.query<SubscriptionRow>(
-    `SELECT ${COLUMNS} FROM subscriptions WHERE user_id = $1 AND ${keyset.where} ${keyset.order} LIMIT $4`,
-    [userId, page.after?.createdUs ?? null, page.after?.id ?? null, page.limit + 1],
-  );
+  const { after, limit } = page;
+  const { rows } =
+    after === null
+      ? await tx.query<SubscriptionRow>(
+          `SELECT ${COLUMNS} FROM subscriptions WHERE user_id = $1 ${keyset.order} LIMIT $2`,
+          [userId, limit + 1],
+        )
+      : await tx.query<SubscriptionRow>(
+          `SELECT ${COLUMNS} FROM subscriptions WHERE user_id = $1 AND ${keyset.after} ${keyset.order} LIMIT $4`,
+          [userId, after.createdUs, after.id, limit + 1],
+        );
   return rows;
 }
 

@@ -1,6 +1,7 @@
 // What the subscription routes do in a tenant transaction. "At most one active subscription per
 // user and bot" is the database's partial unique index, not a check-then-insert here: concurrent
 // duplicates then yield exactly one row, and the others a unique violation mapped to 409.
+import { isoTimestamp, isoTimestampOrNull } from '../../platform/db/index.ts';
 import type { TenantTx } from '../audit/tenant-transaction.ts';
 import {
   alreadySubscribed,
@@ -12,16 +13,14 @@ import type { SubscriptionRow } from './subscriptions.repository.ts';
 import { cancelSubscription, insertSubscription } from './subscriptions.repository.ts';
 import type { SubscriptionCreateInput, SubscriptionView } from './subscriptions.schemas.ts';
 
-const iso = (value: Date | string): string => new Date(value).toISOString();
-
 export function toSubscriptionView(row: SubscriptionRow): SubscriptionView {
   return {
     id: row.id,
     bot_id: row.bot_id,
     plan: row.plan as SubscriptionView['plan'],
     status: row.status as SubscriptionView['status'],
-    created_at: iso(row.created_at),
-    cancelled_at: row.cancelled_at === null ? null : iso(row.cancelled_at),
+    created_at: isoTimestamp(row.created_at),
+    cancelled_at: isoTimestampOrNull(row.cancelled_at),
   };
 }
 

@@ -5,6 +5,7 @@ import { createPostgresDatabase } from './postgres.ts';
 import type { Database } from './types.ts';
 
 export { migrate } from './migrator.ts';
+export { epochMicros, isoTimestamp, isoTimestampOrNull, timestampTextSql } from './timestamps.ts';
 export type { Database, Queryable, QueryResult, Tx } from './types.ts';
 export { isUuid, RUNTIME_ROLE } from './types.ts';
 

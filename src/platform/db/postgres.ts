@@ -24,6 +24,8 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs ?? 15_000,
     application_name: 'tradewise',
+    // Timestamps are read as PostgreSQL's text (platform/db/timestamps.ts), fastest in UTC.
+    options: '-c TimeZone=UTC',
     // Pipelining: a query is written to the connection without waiting for the previous answer,
     // so BEGIN, the tenant scope and the first statement share one round trip (see withTenant).
     pipeline: true,
