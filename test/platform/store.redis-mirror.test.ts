@@ -2,6 +2,8 @@
 // answers without a round trip once its copy is in sync; counts converge across instances.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
@@ -90,5 +92,47 @@ describe('Redis store mirror', { skip: url ? false : 'REDIS_URL is not set' }, (
     await count(a);
     // After its next flush, an instance sees the calls the others made.
     await until(async () => (await count(a, 0)) === 6, 'a learns the global count');
+  });
+
+  test('the mirror syncs even when the subscription connects before the command connection', async () => {
+    // A loopback proxy to Redis that holds the first connection (the store's command connection,
+    // opened first) for a while: the subscription is ready first, and the snapshot must wait.
+    const target = new URL(url as string);
+    let accepted = 0;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const delay = accepted++ === 0 ? 700 : 0;
+      client.pause();
+      sockets.add(client);
+      setTimeout(() => {
+        const upstream = connect(Number(target.port || 6379), target.hostname);
+        sockets.add(upstream);
+        client.pipe(upstream).pipe(client);
+        client.resume();
+        const end = () => {
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on('error', end).on('close', end);
+        upstream.on('error', end).on('close', end);
+      }, delay);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address() as { port: number };
+    const slow = createRedisStore({
+      url: `redis://127.0.0.1:${address.port}${target.pathname}`,
+      keyPrefix: prefix,
+      readyWaitMs: 2_000,
+    });
+    try {
+      await until(() => slow.stats().mirrorSynced, 'mirror in sync', 5_000);
+      const before = slow.stats().roundTrips;
+      await slow.batch([{ op: 'exists', key: 'revoked:jti:nothing' }]);
+      assert.equal(slow.stats().roundTrips, before, 'answered locally');
+    } finally {
+      await slow.close();
+      for (const socket of sockets) socket.destroy();
+      proxy.close();
+    }
   });
 });
