@@ -191,6 +191,26 @@ describe(`tenant isolation by row-level security (${serverShape ? 'PostgreSQL' :
       assert.equal(none.rows.length, 0);
     });
 
+    test('runs as the runtime role, and neither role nor tenant outlives the statement', async () => {
+      const inside = await db.withTenant(
+        tenantA,
+        (tx) =>
+          tx.query<{ role: string; tenant: string; ro: string }>(
+            "SELECT current_user AS role, current_setting('app.current_tenant_id') AS tenant, current_setting('transaction_read_only') AS ro",
+          ),
+        { readOnly: true },
+      );
+      assert.deepEqual(inside.rows[0], { role: RUNTIME_ROLE, tenant: tenantA, ro: 'on' });
+      const after = await db.withOwner((q) =>
+        q.query<{ tenant: string | null; role: string; ro: string }>(
+          "SELECT nullif(current_setting('app.current_tenant_id', true), '') AS tenant, current_user AS role, current_setting('transaction_read_only') AS ro",
+        ),
+      );
+      assert.equal(after.rows[0]?.tenant, null);
+      assert.notEqual(after.rows[0]?.role, RUNTIME_ROLE);
+      assert.equal(after.rows[0]?.ro, 'off');
+    });
+
     test('refuses writes', async () => {
       await assert.rejects(
         db.withTenant(tenantA, (tx) => tx.query("UPDATE bots SET name = 'ro'"), { readOnly: true }),

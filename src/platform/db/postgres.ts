@@ -1,8 +1,7 @@
 // PostgreSQL through a `pg` pool: the server shape.
-import type { Socket } from 'node:net';
 import pg from 'pg';
 import type { Database, Queryable, QueryResult, TenantTxOptions, Tx } from './types.ts';
-import { scopeTenantSql } from './types.ts';
+import { RUNTIME_ROLE, scopeTenantId, scopeTenantSql } from './types.ts';
 
 // Keep timestamps, bigints and numerics as the database sends them, except the ones we read as
 // numbers: int8 counts (e.g. audit sequence numbers) fit in a double for this service's lifetime.
@@ -43,9 +42,7 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     async withTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>, options: TenantTxOptions = {}) {
       const scope = scopeTenantSql(tenantId);
       const client = await pool.connect();
-      return options.readOnly
-        ? readOnlyWork(client, scope, tenantId, fn)
-        : transaction(client, scope, tenantId, fn);
+      return options.readOnly ? readOnlyWork(client, tenantId, fn) : transaction(client, scope, tenantId, fn);
     },
     async withOwner<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
@@ -98,13 +95,13 @@ async function transaction<T>(
 }
 
 /**
- * Read-only work: every statement travels with its own BEGIN READ ONLY, scope and COMMIT in one
- * round trip. A failed scope aborts that transaction, so the statement fails rather than running
- * unscoped; COMMIT of an aborted transaction rolls it back.
+ * Read-only work: every statement travels with its tenant scope in one message sequence ending in
+ * a single Sync (ScopedRead), so PostgreSQL runs both in one implicit transaction: one round trip,
+ * and no BEGIN or COMMIT to parse. A failed scope skips the statement, so nothing ever runs
+ * unscoped; at the Sync the scope ends with the transaction.
  */
 async function readOnlyWork<T>(
   client: pg.PoolClient,
-  scope: string,
   tenantId: string | null,
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
@@ -112,23 +109,13 @@ async function readOnlyWork<T>(
   const tx: Tx = {
     tenantId,
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const sent = corked(client, () => [
-        client.query(`BEGIN READ ONLY; ${scope}`),
-        client.query(sql, params as unknown[] | undefined),
-        client.query('COMMIT'),
-      ]);
-      for (const p of sent) p.catch(noop);
       try {
-        await sent[0];
-        const result = await sent[1];
-        await sent[2];
-        return { rows: result?.rows as Row[], rowCount: result?.rowCount ?? 0 };
+        const result = await scopedRead(client, tenantId, sql, params);
+        return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
       } catch (error) {
-        // Statement errors leave the connection usable (COMMIT rolled back); a failed scope or
-        // COMMIT means the connection's state is unknown.
-        await sent[2]?.catch((commitError: Error) => {
-          broken = commitError;
-        });
+        // An error PostgreSQL answered leaves the connection clean (the implicit transaction is
+        // over at the Sync); anything else (a dead socket) means its state is unknown.
+        if (!(error instanceof pg.DatabaseError)) broken = error as Error;
         throw error;
       }
     },
@@ -140,18 +127,68 @@ async function readOnlyWork<T>(
   }
 }
 
+// set_config(…, true) is SET LOCAL: role, tenant and read-only mode end with the transaction.
+const READ_SCOPE_SQL = `SELECT set_config('role', $1, true), set_config('app.current_tenant_id', $2, true),
+  set_config('transaction_read_only', 'on', true)`;
+
+interface PgConnection {
+  parse(options: { text: string; name?: string; types?: unknown[] }): void;
+  bind(options: { portal?: string; statement?: string; values?: unknown[] }): void;
+  describe(options: { type: 'P' | 'S'; name?: string }): void;
+  execute(options: { portal?: string; rows?: number }): void;
+}
+
+type ExtendedQueryConfig = pg.QueryConfig & {
+  queryMode: 'extended';
+  callback: (error: Error | null, results?: unknown) => void;
+};
+
+// pg's Query, typed with the parts this file uses (its type definitions leave them out).
+const PgQuery = pg.Query as unknown as new (
+  config: ExtendedQueryConfig,
+) => { prepare(connection: PgConnection): void };
+
 /**
- * Runs `send` with the connection's socket corked, so that the pipelined statements it writes
- * leave in one write instead of one system call each.
+ * A pg Query whose extended-protocol messages are preceded by the scope statement's, without a
+ * Sync between them. pg reads the two results as a multi-statement answer: [scope, statement].
  */
-function corked<T>(client: pg.PoolClient, send: () => T): T {
-  const socket = (client as unknown as { connection?: { stream?: Socket } }).connection?.stream;
-  socket?.cork();
-  try {
-    return send();
-  } finally {
-    socket?.uncork();
+class ScopedRead extends PgQuery {
+  readonly #scope: string[];
+
+  constructor(scope: string[], config: ExtendedQueryConfig) {
+    super(config);
+    this.#scope = scope;
   }
+
+  override prepare(connection: PgConnection): void {
+    connection.parse({ text: READ_SCOPE_SQL, name: '', types: [] });
+    connection.bind({ portal: '', statement: '', values: this.#scope });
+    connection.describe({ type: 'P', name: '' });
+    connection.execute({ portal: '', rows: 0 });
+    super.prepare(connection);
+  }
+}
+
+function scopedRead(
+  client: pg.PoolClient,
+  tenantId: string | null,
+  sql: string,
+  params?: readonly unknown[],
+): Promise<pg.QueryResult> {
+  const scope = [RUNTIME_ROLE, tenantId === null ? '' : scopeTenantId(tenantId)];
+  return new Promise((resolve, reject) => {
+    const query = new ScopedRead(scope, {
+      text: sql,
+      values: (params ?? []) as unknown[],
+      // Extended protocol even without parameters: the scope must travel in the same sequence.
+      queryMode: 'extended',
+      callback: (error, results) => {
+        if (error) reject(error);
+        else resolve((results as pg.QueryResult[])[1] as pg.QueryResult);
+      },
+    });
+    client.query(query as unknown as pg.QueryConfig);
+  });
 }
 
 function wrapClient(client: pg.PoolClient | pg.Pool): Queryable {

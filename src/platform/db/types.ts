@@ -59,8 +59,13 @@ export function isUuid(value: unknown): value is string {
  * one simple-protocol round trip; this is safe only because the id is checked against the strict
  * UUID pattern right here and nothing else is ever interpolated.
  */
+/** The tenant id as the scope stores it; anything but a UUID is refused before any SQL. */
+export function scopeTenantId(tenantId: string): string {
+  if (!isUuid(tenantId)) throw new TypeError('tenant id must be a UUID');
+  return tenantId.toLowerCase();
+}
+
 export function scopeTenantSql(tenantId: string | null): string {
-  if (tenantId !== null && !isUuid(tenantId)) throw new TypeError('tenant id must be a UUID');
-  const tenant = tenantId === null ? '' : tenantId.toLowerCase();
+  const tenant = tenantId === null ? '' : scopeTenantId(tenantId);
   return `SET LOCAL ROLE ${RUNTIME_ROLE}; SELECT set_config('app.current_tenant_id', '${tenant}', true)`;
 }
