@@ -44,6 +44,11 @@ async function waitReady(child: ChildProcess, url: string, output: () => string,
   throw new Error(`not ready after ${timeoutMs} ms:\n${output()}`);
 }
 
+async function startFlags(): Promise<string[]> {
+  const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(' ').filter((word) => word.startsWith('--'));
+}
+
 export async function startNode(
   name: string,
   script: string,
@@ -51,8 +56,9 @@ export async function startNode(
   options: { nodeArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<Child> {
   const port = await freePort();
-  // TypeScript sources go through tsx; the service runs its bundle (dist/), as `npm start` does.
-  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : ['--enable-source-maps'];
+  // TypeScript sources go through tsx; the service runs its bundle (dist/) with the Node flags of
+  // `npm start` (source maps, heap limit), read from package.json so that the two cannot drift.
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : await startFlags();
   const args = [...(options.nodeArgs ?? []), ...loader, '--import', './bench/parent-guard.mjs', script];
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },

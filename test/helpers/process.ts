@@ -2,6 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -21,6 +22,12 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The Node flags `npm start` passes (package.json), so that a bundle runs here as it does there. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(' ').filter((word) => word.startsWith('--'));
+}
+
 /** Runs the sources through tsx, or with `{ bundle: true }` what `npm start` runs (dist/main.js). */
 export async function startService(
   env: Record<string, string | undefined>,
@@ -28,7 +35,7 @@ export async function startService(
   options: { bundle?: boolean } = {},
 ): Promise<ServiceProcess> {
   const port = String(await freePort());
-  const entry = options.bundle ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const entry = options.bundle ? [...startFlags(), 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, entry, {
     env: {
       PATH: process.env.PATH,

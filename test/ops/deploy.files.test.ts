@@ -41,7 +41,10 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /npm ci --omit=dev/);
     assert.ok(pkg.dependencies.esbuild, 'esbuild must be a runtime dependency');
     assert.match(dockerfile, /RUN node scripts\/build\.js/);
-    assert.match(dockerfile, /CMD \["node", "--enable-source-maps", "dist\/main\.js"\]/);
+    // The image runs what `npm start` runs, with the same Node flags (heap limit included).
+    const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start;
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    assert.deepEqual(JSON.parse(cmd ?? 'null'), start.split(' '));
   });
 
   test('copies only paths that exist, and its ignore file lets them through', () => {
