@@ -40,9 +40,12 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
   return {
     kind: 'postgres',
     async withTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>, options: TenantTxOptions = {}) {
-      const scope = scopeTenantSql(tenantId);
+      // Checked before a connection is taken: an id that is not a UUID never reaches SQL.
+      const tenant = tenantId === null ? '' : scopeTenantId(tenantId);
       const client = await pool.connect();
-      return options.readOnly ? readOnlyWork(client, tenantId, fn) : transaction(client, scope, tenantId, fn);
+      return options.readOnly
+        ? readOnlyWork(client, tenantId, tenant, fn)
+        : transaction(client, scopeTenantSql(tenantId), tenantId, fn);
     },
     async withOwner<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
@@ -103,14 +106,16 @@ async function transaction<T>(
 async function readOnlyWork<T>(
   client: pg.PoolClient,
   tenantId: string | null,
+  tenant: string,
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
+  const scope = [RUNTIME_ROLE, tenant];
   let broken: Error | undefined;
   const tx: Tx = {
     tenantId,
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
       try {
-        const result = await scopedRead(client, tenantId, sql, params);
+        const result = await scopedRead(client, scope, sql, params);
         return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
       } catch (error) {
         // An error PostgreSQL answered leaves the connection clean (the implicit transaction is
@@ -169,13 +174,13 @@ class ScopedRead extends PgQuery {
   }
 }
 
+/** `scope`: the role and tenant id (validated) that READ_SCOPE_SQL sets. */
 function scopedRead(
   client: pg.PoolClient,
-  tenantId: string | null,
+  scope: string[],
   sql: string,
   params?: readonly unknown[],
 ): Promise<pg.QueryResult> {
-  const scope = [RUNTIME_ROLE, tenantId === null ? '' : scopeTenantId(tenantId)];
   return new Promise((resolve, reject) => {
     const query = new ScopedRead(scope, {
       text: sql,
