@@ -44,7 +44,7 @@ import {
 } from './platform/hardening/index.ts';
 import { lazyChildLoggerFactory, loggerOptions } from './platform/logging.ts';
 import type { Metrics } from './platform/metrics.ts';
-import { createMetrics } from './platform/metrics.ts';
+import { createMetrics, watchStore } from './platform/metrics.ts';
 import { openapiPlugin } from './platform/openapi.ts';
 import { requestContextPlugin, requestIdFor } from './platform/request-context.ts';
 import type { StateStore } from './platform/store/index.ts';
@@ -163,6 +163,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     base: createDefaultLoginHooks({ securityEvents, metrics }),
   });
   installActiveSessionsGauge(metrics.activeSessions, db);
+  watchStore(metrics, store);
   // The in-process store forgets revocations and blocks on restart, and a Redis that restarted
   // may have lost them: the database's durable copy goes back into the store before serving, and
   // again whenever the store reconnects (requests wait for it).

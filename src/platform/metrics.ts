@@ -2,6 +2,7 @@
 // pipeline. One registry per app instance (tests build many apps). No label ever takes an
 // unbounded value: no IPs, e-mails, user ids or raw paths — routes are patterns.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoreStats } from './store/index.ts';
 
 export function createMetrics(options: { collectProcessMetrics?: boolean } = {}) {
   const registry = new Registry();
@@ -75,3 +76,31 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * A shared store's own figures, read at scrape time: whether the local mirror of Redis answers the
+ * per-request checks, and how many batches needed Redis. Not registered for the in-process store.
+ */
+export function watchStore(metrics: Metrics, store: { stats?(): StoreStats }): void {
+  const stats = store.stats?.bind(store);
+  if (stats === undefined) return;
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'state_store_mirror_in_sync',
+    help: '1 while per-request checks are answered from the local mirror of Redis, 0 while each needs a round trip',
+    registers,
+    collect() {
+      this.set(stats().mirrorSynced ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'state_store_round_trips_total',
+    help: 'State-store batches that needed a Redis round trip',
+    registers,
+    collect() {
+      // A counter only moves by increments: report the store's own running total.
+      this.reset();
+      this.inc(stats().roundTrips);
+    },
+  });
+}

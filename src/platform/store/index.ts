@@ -4,7 +4,7 @@ import { createMemoryStore } from './memory.ts';
 import { createRedisStore } from './redis.ts';
 import type { StateStore } from './types.ts';
 
-export type { Counter, StateStore, StoreOp, StoreResult } from './types.ts';
+export type { Counter, StateStore, StoreOp, StoreResult, StoreStats } from './types.ts';
 export { StoreUnavailableError } from './types.ts';
 
 export function createStore(config: Config): StateStore {

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { DeferredCounters } from './deferred-counters.ts';
 import type { MirrorMessage } from './key-mirror.ts';
 import { KeyMirror } from './key-mirror.ts';
-import type { Counter, StateStore, StoreOp, StoreResult } from './types.ts';
+import type { Counter, StateStore, StoreOp, StoreResult, StoreStats } from './types.ts';
 import { StoreUnavailableError } from './types.ts';
 
 // INCRBY, then start the window's TTL if the key has none (first hit, or a key set without one).
@@ -38,15 +38,7 @@ export interface RedisStoreOptions {
   mirror?: boolean;
 }
 
-export interface RedisStoreStats {
-  /** Batches that needed Redis. */
-  roundTrips: number;
-  /** Batches answered locally. */
-  localBatches: number;
-  mirrorSynced: boolean;
-}
-
-export function createRedisStore(options: RedisStoreOptions): StateStore & { stats(): RedisStoreStats } {
+export function createRedisStore(options: RedisStoreOptions): StateStore & { stats(): StoreStats } {
   const connection = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

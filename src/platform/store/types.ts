@@ -28,6 +28,16 @@ export type StoreOp =
 /** What each op yields inside a batch, in the same position. */
 export type StoreResult = string | null | boolean | Counter | undefined;
 
+/** How a shared store has been answering (the Redis store; the in-process store has none). */
+export interface StoreStats {
+  /** Batches that needed Redis. */
+  roundTrips: number;
+  /** Batches answered locally (mirror, deferred counters). */
+  localBatches: number;
+  /** Whether the local mirror of the per-request keys is current. */
+  mirrorSynced: boolean;
+}
+
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
   get(key: string): Promise<string | null>;
@@ -54,6 +64,7 @@ export interface StateStore {
    * store to use for its own commands (they do not wait for the work itself).
    */
   onReconnect(work: (store: StateStore) => Promise<void>): void;
+  stats?(): StoreStats;
   close(): Promise<void>;
 }
 
