@@ -81,7 +81,7 @@ for i in 1 2; do
     DATABASE_URL="$database_url" REDIS_URL="$REDIS_URL" REDIS_KEY_PREFIX="$run_id:" \
     SECRET_KEY="$secret_key" ENCRYPTION_KEY="$encryption_key" METRICS_TOKEN="$metrics_token" \
     DATA_DIR="$work/data$i" LOG_LEVEL=info \
-    node --enable-source-maps --max-old-space-size=512 dist/main.js >"$work/api$i.log" 2>&1 &
+    node --enable-source-maps --max-old-space-size=512 --max-semi-space-size=32 dist/main.js >"$work/api$i.log" 2>&1 &
   pids+=("$!")
 done
 echo "# instance 1 on 127.0.0.1:$port1, instance 2 on 127.0.0.1:$port2"
