@@ -231,6 +231,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       await api.register(async (authenticated) => {
         authenticated.addHook('onRoute', (route) => {
           route.config = { ...route.config, authenticated: true };
+          // Documented as such in /openapi.json: every route here needs the bearer token.
+          if (route.schema !== undefined) route.schema.security ??= [{ bearerAuth: [] }];
         });
         authenticated.addHook('onRequest', deps.authenticate);
         // authenticated routes:
