@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -106,28 +106,81 @@ export async function rssMb(pid: number): Promise<number | undefined> {
   }
 }
 
-/** CPU time (user + system, all threads) a process has used so far, in seconds; Linux only. */
+/** Fields after the command name (which may hold spaces) of /proc/<pid>/stat. */
+async function statFields(pid: number | string): Promise<string[]> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * The process and its descendants — with WORKERS > 1, the node:cluster primary and its workers.
+ * Linux only; elsewhere just the process.
+ */
+export async function processTree(pid: number): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [pid];
+  }
+  const parents = new Map<number, number>();
+  await Promise.all(
+    entries
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(async (entry) => {
+        try {
+          parents.set(Number(entry), Number((await statFields(entry))[1]));
+        } catch {
+          // Gone meanwhile.
+        }
+      }),
+  );
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  }
+  return tree;
+}
+
+/**
+ * CPU time (user + system, all threads) a process and its descendants have used so far, in
+ * seconds; Linux only.
+ */
 export async function cpuSeconds(pid: number): Promise<number | undefined> {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    let ticks = 0;
+    for (const member of await processTree(pid)) {
+      // utime and stime are the 12th and 13th fields after the command name.
+      const fields = await statFields(member).catch(() => undefined);
+      if (fields !== undefined) ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / CLOCK_TICKS;
   } catch {
     return undefined;
   }
 }
 
+/** RSS in MB of the largest process among `pid` and its descendants (each worker is its own process). */
+export async function largestRssMb(pids: readonly number[]): Promise<number | undefined> {
+  const sizes = (await Promise.all(pids.map(rssMb))).filter((mb) => mb !== undefined);
+  return sizes.length === 0 ? undefined : Math.max(...sizes);
+}
+
 // USER_HZ: 100 on every mainstream Linux build (`getconf CLK_TCK`).
 const CLOCK_TICKS = 100;
 
-/** Samples a process's RSS every `everyMs` until `stop()`, which returns the peak in MB. */
+/**
+ * Samples the RSS of a process and its descendants every `everyMs` until `stop()`, which returns
+ * the peak of the largest one in MB (the process tree is looked up again every second).
+ */
 export function sampleRss(pid: number, everyMs = 100): { stop(): Promise<number> } {
   let peak = 0;
   let active = true;
   const loop = (async () => {
-    while (active) {
-      peak = Math.max(peak, (await rssMb(pid)) ?? 0);
+    let tree = [pid];
+    for (let n = 0; active; n++) {
+      if (n % Math.max(1, Math.round(1_000 / everyMs)) === 0) tree = await processTree(pid);
+      peak = Math.max(peak, (await largestRssMb(tree)) ?? 0);
       await sleep(everyMs);
     }
   })();

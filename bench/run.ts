@@ -10,7 +10,7 @@ import { cleanUp, cleanUpOnSignals } from './cleanup.ts';
 import type { BenchOptions } from './options.ts';
 import { parseOptions, UsageError } from './options.ts';
 import { embeddedPhase, loginPhase, PASSWORD_HASH_COST, readPhase, startService } from './phases.ts';
-import { rssMb, sampleRss } from './processes.ts';
+import { largestRssMb, processTree, sampleRss } from './processes.ts';
 import { summarizeProfile } from './profile-summary.ts';
 import type { BenchResult } from './report.ts';
 import { render, verdicts, writeResult } from './report.ts';
@@ -86,7 +86,7 @@ async function measure(options: BenchOptions, argv: readonly string[]): Promise<
     partial.run.pids.service = service.pid;
     log(`database ${storage.database}, Redis prefix ${storage.redisPrefix}`);
     log(`server shape ready at ${service.url} (pid ${service.pid}), seeded`);
-    const idleRssMb = Math.round(((await rssMb(service.pid)) ?? 0) * 10) / 10;
+    const idleRssMb = Math.round(((await largestRssMb(await processTree(service.pid))) ?? 0) * 10) / 10;
     const rss = sampleRss(service.pid);
     if (phases.has('read')) {
       const { floorPid, ...read } = await readPhase(options, storage, service, seed);
