@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { buildApp } from '../../src/app.ts';
 import { botTokenAad, createBotTokenCipher } from '../../src/features/bots/bot-token.ts';
 import { loggerOptions } from '../../src/platform/logging.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { createTestDatabase, createTestStore, TEST_ENCRYPTION_KEY, testConfig } from '../helpers/app.ts';
+import { buildTestApp, TEST_ENCRYPTION_KEY } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
 import type { FakeBot, Route } from '../platform/fixtures/outbound/fake-bot-server.ts';
@@ -42,27 +41,17 @@ describe('bot token secrecy and encryption at rest', () => {
   before(async () => {
     fake = await startFakeBot({ '/health': acceptRoute([TOKEN, OTHER_TOKEN, SEED_TOKEN]) });
     // The production logger options (redaction included), writing into memory, at the most verbose level.
-    const config = testConfig({ DEBUG: 'true', ENCRYPTION_KEY: `${TEST_ENCRYPTION_KEY},${SEED_KEY}` });
     const sink = new Writable({
       write(chunk, _encoding, done) {
         logLines.push(String(chunk));
         done();
       },
     });
-    const db = await createTestDatabase();
-    const store = createTestStore();
-    const app = await buildApp({ config, db, store, logger: pino(loggerOptions('trace'), sink) });
-    t = {
-      app,
-      db,
-      store,
-      config,
-      close: async () => {
-        await app.close();
-        await Promise.all([db.close(), store.close()]);
-      },
-    };
-    await app.ready();
+    t = await buildTestApp(
+      { DEBUG: 'true', ENCRYPTION_KEY: `${TEST_ENCRYPTION_KEY},${SEED_KEY}` },
+      { logger: pino(loggerOptions('trace'), sink) },
+    );
+    await t.app.ready();
     alice = await createTenantUser(t, { roles: ['user'] });
     bob = await createTenantUser(t, { roles: ['user'] });
     api = as(t, alice, seen);

@@ -3,7 +3,7 @@
 // in-memory PGlite and the in-process store. Every test makes its own tenants, and every Redis
 // store gets its own key prefix, so test files can share one database and one Redis.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
@@ -70,12 +70,12 @@ export interface TestApp {
 /** Builds the app (not yet ready, so a test may add routes) over fresh test storage. */
 export async function buildTestApp(
   env: Record<string, string | undefined> = {},
-  overrides: { db?: Database; store?: StateStore } = {},
+  overrides: { db?: Database; store?: StateStore; logger?: FastifyBaseLogger } = {},
 ): Promise<TestApp> {
   const config = testConfig(env);
   const db = overrides.db ?? (await createTestDatabase());
   const store = overrides.store ?? createTestStore();
-  const app = await buildApp({ config, db, store, logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ config, db, store, logger: overrides.logger ?? pino({ level: 'silent' }) });
   return {
     app,
     db,

@@ -6,10 +6,9 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
-import { buildApp } from '../../src/app.ts';
 import { lazyChildLoggerFactory, loggerOptions } from '../../src/platform/logging.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { createTestDatabase, createTestStore, testConfig } from '../helpers/app.ts';
+import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
 
@@ -30,24 +29,11 @@ describe('request logs', () => {
   let alice: TestIdentity;
 
   before(async () => {
-    const config = testConfig();
-    const db = await createTestDatabase();
-    const store = createTestStore();
-    const app = await buildApp({ config, db, store, logger: pino(loggerOptions('info'), memorySink(lines)) });
-    app.get('/test-only/boom', { schema: { hide: true } }, async () => {
+    t = await buildTestApp({}, { logger: pino(loggerOptions('info'), memorySink(lines)) });
+    t.app.get('/test-only/boom', { schema: { hide: true } }, async () => {
       throw new Error('boom from a handler');
     });
-    t = {
-      app,
-      db,
-      store,
-      config,
-      close: async () => {
-        await app.close();
-        await Promise.all([db.close(), store.close()]);
-      },
-    };
-    await app.ready();
+    await t.app.ready();
     alice = await createTenantUser(t, { roles: ['user'] });
   });
   after(() => t.close());
