@@ -51,13 +51,19 @@ function errorShapeProblems(res: LightMyRequestResponse): string[] {
   return problems;
 }
 
-const sentText = (request: FuzzRequest): string => {
-  const sent = `${request.url}\n${request.payload ?? ''}\n${Object.values(request.headers).join('\n')}`;
+const decoded = (text: string): string => {
   try {
-    return `${sent}\n${decodeURIComponent(sent)}`;
+    return decodeURIComponent(text);
   } catch {
-    return sent;
+    return text;
   }
+};
+
+// Each part is decoded on its own: one malformed escape (a fuzzed header) must not hide that the
+// form body carried someone's e-mail as `name%40example.test`.
+const sentText = (request: FuzzRequest): string => {
+  const parts = [request.url, request.payload ?? '', ...Object.values(request.headers).map(String)];
+  return [...parts, ...parts.map(decoded)].join('\n');
 };
 
 // A tenant's own data repeats what its members sent earlier: audit and security-event listings
