@@ -3,18 +3,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/platform/db/index.ts';
 import { migrate } from '../../src/platform/db/index.ts';
 import { createPgliteDatabase } from '../../src/platform/db/pglite.ts';
 import { createTestDatabase, serverShape } from '../helpers/app.ts';
+import type { Finished } from '../helpers/process.ts';
+import { finished } from '../helpers/process.ts';
 import { appendOldRecords } from './audit-kit.ts';
 
 const shape = serverShape ? 'PostgreSQL' : 'PGlite';
 
-async function cli(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string }> {
+async function cli(args: string[], dataDir: string): Promise<Finished> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     env: {
       PATH: process.env.PATH,
@@ -24,12 +25,7 @@ async function cli(args: string[], dataDir: string): Promise<{ code: number | nu
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout };
+  return finished(child);
 }
 
 const lines = (stdout: string) =>

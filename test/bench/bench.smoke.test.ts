@@ -3,13 +3,13 @@
 // the machine, so the pass/fail verdict itself is not asserted.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { redisKeys } from '../../bench/setup.ts';
+import { finished } from '../helpers/process.ts';
 
 const { DATABASE_URL, REDIS_URL } = process.env;
 const skip =
@@ -38,19 +38,11 @@ async function runQuickBench(): Promise<Run> {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
     const killer = setTimeout(() => child.kill('SIGINT'), 50_000);
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const run = await finished(child);
     clearTimeout(killer);
     const result = JSON.parse(await readFile(out, 'utf8').catch(() => 'null')) as Run['result'];
-    return { code, stdout, stderr, result };
+    return { ...run, result };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

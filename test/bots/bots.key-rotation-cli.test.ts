@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { botTokenAad } from '../../src/features/bots/bot-token.ts';
@@ -12,6 +11,8 @@ import type { Database } from '../../src/platform/db/index.ts';
 import { migrate } from '../../src/platform/db/index.ts';
 import { createPgliteDatabase } from '../../src/platform/db/pglite.ts';
 import { createTestDatabase, serverShape, TEST_SECRET_KEY } from '../helpers/app.ts';
+import type { Finished } from '../helpers/process.ts';
+import { finished } from '../helpers/process.ts';
 import {
   NEW_KEY,
   newOnlyCipher,
@@ -25,7 +26,7 @@ import {
 const shape = serverShape ? 'PostgreSQL' : 'PGlite';
 const dataDir = `/tmp/tradewise-rotation-cli-${randomUUID()}`;
 
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function cli(args: string[]): Promise<Finished> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', 'rotate-encryption-key', ...args],
@@ -41,16 +42,7 @@ async function cli(args: string[]): Promise<{ code: number | null; stdout: strin
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
+  return finished(child);
 }
 
 /** The embedded database is a directory only one process may hold: open it per step. */

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { PLATFORM_TENANT_ID } from '../../src/features/users/operators.ts';
@@ -13,13 +12,12 @@ import { decodePayload } from '../auth/forge.ts';
 import { AUTH_TEST_ENV, bearer, login, loginOk, PASSWORD, register, uniqueEmail } from '../auth/support.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp, createTestDatabase, serverShape } from '../helpers/app.ts';
+import type { Finished } from '../helpers/process.ts';
+import { finished } from '../helpers/process.ts';
 
 const dataDir = `/tmp/tradewise-operator-cli-${randomUUID()}`;
 
-async function cli(
-  args: string[],
-  stdin?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function cli(args: string[], stdin?: string): Promise<Finished> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'create-operator', ...args], {
     env: {
       PATH: process.env.PATH,
@@ -30,17 +28,9 @@ async function cli(
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
+  const done = finished(child);
   child.stdin.end(stdin ?? '');
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
+  return done;
 }
 
 describe('tradewise create-operator', () => {
