@@ -61,3 +61,30 @@ export function send(
     req.end(payload);
   });
 }
+
+/** Logs in over HTTP; the access token. */
+export async function tokenFor(url: string, email: string, password: string): Promise<string> {
+  const login = await send(`${url}/api/v1/auth/token`, 'POST', { username: email, password });
+  if (login.kind !== 'response' || login.status !== 200)
+    throw new Error(`login failed: ${JSON.stringify(login)}`);
+  return JSON.parse(login.body).access_token as string;
+}
+
+/** The names of every bot the token's tenant has, page by page. */
+export async function botNames(url: string, token: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+    const page = await send(`${url}/api/v1/bots?limit=100${query}`, 'GET', undefined, {
+      authorization: `Bearer ${token}`,
+    });
+    const body = JSON.parse((page as { body: string }).body) as {
+      items: { name: string }[];
+      next_cursor: string | null;
+    };
+    for (const bot of body.items) names.add(bot.name);
+    cursor = body.next_cursor;
+  } while (cursor !== null);
+  return names;
+}

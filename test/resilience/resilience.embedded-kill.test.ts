@@ -7,34 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import type { ServiceProcess } from '../helpers/process.ts';
 import { startService } from '../helpers/process.ts';
 import type { Sent } from './http-client.ts';
-import { send } from './http-client.ts';
+import { botNames, send, tokenFor } from './http-client.ts';
 import { eventually, startLoad, within } from './load.ts';
 import type { ServiceEnv } from './service-env.ts';
 import { serviceEnv, tradewise } from './service-env.ts';
-
-async function tokenFor(url: string, email: string, password: string): Promise<string> {
-  const login = await send(`${url}/api/v1/auth/token`, 'POST', { username: email, password });
-  assert.equal(login.kind === 'response' && login.status, 200, JSON.stringify(login));
-  return JSON.parse((login as { body: string }).body).access_token as string;
-}
-
-async function botNames(url: string, token: string): Promise<Set<string>> {
-  const names = new Set<string>();
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
-    const page = await send(`${url}/api/v1/bots?limit=100${query}`, 'GET', undefined, {
-      authorization: `Bearer ${token}`,
-    });
-    const body = JSON.parse((page as { body: string }).body) as {
-      items: { name: string }[];
-      next_cursor: string | null;
-    };
-    for (const bot of body.items) names.add(bot.name);
-    cursor = body.next_cursor;
-  } while (cursor !== null);
-  return names;
-}
 
 describe('the embedded shape killed mid-write', () => {
   let shape: ServiceEnv;

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceProcess } from '../helpers/process.ts';
 import { startService } from '../helpers/process.ts';
 import type { Sent } from './http-client.ts';
-import { send } from './http-client.ts';
+import { botNames, send, tokenFor } from './http-client.ts';
 import { eventually, startLoad, within } from './load.ts';
 import type { ServiceEnv } from './service-env.ts';
 import { serviceEnv, tradewise } from './service-env.ts';
@@ -52,26 +52,6 @@ async function heldBot(): Promise<HeldBot> {
       server.close();
     },
   };
-}
-
-async function botNames(url: string, email: string, password: string): Promise<Set<string>> {
-  const login = await send(`${url}/api/v1/auth/token`, 'POST', { username: email, password });
-  const token = JSON.parse((login as { body: string }).body).access_token as string;
-  const names = new Set<string>();
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
-    const page = await send(`${url}/api/v1/bots?limit=100${query}`, 'GET', undefined, {
-      authorization: `Bearer ${token}`,
-    });
-    const body = JSON.parse((page as { body: string }).body) as {
-      items: { name: string }[];
-      next_cursor: string | null;
-    };
-    for (const bot of body.items) names.add(bot.name);
-    cursor = body.next_cursor;
-  } while (cursor !== null);
-  return names;
 }
 
 describe('SIGTERM under load', () => {
@@ -197,7 +177,7 @@ describe('SIGTERM under load', () => {
 
     // Restarted on the same storage: exactly the acknowledged bots are there.
     service = await startService(shape.env);
-    const stored = await botNames(service.url, email, password);
+    const stored = await botNames(service.url, await tokenFor(service.url, email, password));
     assert.deepEqual(
       [...acknowledged].filter((n) => !stored.has(n)),
       [],
