@@ -98,6 +98,22 @@ function rate(env: string, fallback: string): Setting<RateLimit> {
   });
 }
 
+/** `host:port` pairs (Redis Sentinel or Cluster seed nodes). */
+function hostPorts(env: string): Setting<readonly { host: string; port: number }[]> {
+  return setting(env, (raw) =>
+    list(env, [])
+      .parse(raw, env)
+      .map((item) => {
+        const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+        const port = Number(match?.[2]);
+        if (match === null || port < 1 || port > 65535) {
+          throw new ConfigError(env, `"${item}" is not host:port`);
+        }
+        return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+      }),
+  );
+}
+
 function cidrList(env: string): Setting<readonly string[]> {
   return setting(env, (raw) => {
     const items = list(env, []).parse(raw, env);
@@ -133,9 +149,15 @@ const schema = {
   encryptionKey: list('ENCRYPTION_KEY', []),
   passwordHashCost: integer('PASSWORD_HASH_COST', 12, 4, 15),
   databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+  migrationDatabaseUrl: url('MIGRATION_DATABASE_URL', ['postgres:', 'postgresql:']),
+  migrateOnStart: boolean('MIGRATE_ON_START', true),
   databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 500),
   dataDir: setting('DATA_DIR', (raw) => resolve(raw === undefined || raw === '' ? './data' : raw)),
   redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+  redisSentinels: hostPorts('REDIS_SENTINELS'),
+  redisSentinelName: text('REDIS_SENTINEL_NAME'),
+  redisClusterNodes: hostPorts('REDIS_CLUSTER_NODES'),
+  redisPassword: text('REDIS_PASSWORD'),
   redisKeyPrefix: text('REDIS_KEY_PREFIX', 'tw:'),
   corsOrigins: list('CORS_ORIGINS', ['https://app.tradewise.com', 'https://tradewise.com']),
   trustedProxies: cidrList('TRUSTED_PROXIES'),
@@ -206,9 +228,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw error;
     }
   }
-  if (config.workers > 1 && (config.databaseUrl === undefined || config.redisUrl === undefined)) {
+  const redisChoices = [
+    config.redisUrl !== undefined && 'REDIS_URL',
+    config.redisSentinels.length > 0 && 'REDIS_SENTINELS',
+    config.redisClusterNodes.length > 0 && 'REDIS_CLUSTER_NODES',
+  ].filter((name): name is string => name !== false);
+  if (redisChoices.length > 1) {
+    throw new ConfigError(redisChoices[1] as string, `set only one of ${redisChoices.join(', ')}`);
+  }
+  if (config.redisSentinels.length > 0 !== (config.redisSentinelName !== undefined)) {
+    throw new ConfigError('REDIS_SENTINEL_NAME', 'REDIS_SENTINELS and REDIS_SENTINEL_NAME go together');
+  }
+  if (config.redisPassword !== undefined && redisChoices[0] === 'REDIS_URL') {
+    throw new ConfigError(
+      'REDIS_PASSWORD',
+      'is for Sentinel or Cluster; a REDIS_URL carries its own password',
+    );
+  }
+  if (config.migrationDatabaseUrl !== undefined && config.databaseUrl === undefined) {
+    throw new ConfigError('MIGRATION_DATABASE_URL', 'needs DATABASE_URL (the runtime login role) as well');
+  }
+  if (config.workers > 1 && (config.databaseUrl === undefined || redisChoices.length === 0)) {
     // Workers share nothing but the database and the state store; the embedded shape has neither.
-    throw new ConfigError('WORKERS', 'more than one worker needs DATABASE_URL and REDIS_URL');
+    throw new ConfigError(
+      'WORKERS',
+      'more than one worker needs DATABASE_URL and a Redis (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES)',
+    );
   }
   if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
     throw new ConfigError('TLS_CERT_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE go together');
@@ -224,6 +269,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: Object.freeze([...config.secretKey]),
     encryptionKey: Object.freeze([...config.encryptionKey]),
     trustedProxies: Object.freeze([...config.trustedProxies]),
+    redisSentinels: Object.freeze([...config.redisSentinels]),
+    redisClusterNodes: Object.freeze([...config.redisClusterNodes]),
     production,
   });
 }
