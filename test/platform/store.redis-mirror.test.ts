@@ -94,6 +94,34 @@ describe('Redis store mirror', { skip: url ? false : 'REDIS_URL is not set' }, (
     await until(async () => (await count(a, 0)) === 6, 'a learns the global count');
   });
 
+  test('increments with a limit stay local far below it and are counted in Redis near it', async () => {
+    // Limit 80: an instance may hold 2 increments Redis has not confirmed; from a count of 72, none.
+    const key = `usage:${randomUUID()}:1`;
+    const op = { op: 'increment', key, windowMs: 60_000, approximate: true, limit: 80 } as const;
+    const count = async (store: typeof a) => ((await store.batch([op]))[0] as { count: number }).count;
+    // Three calls in one tick (no flush can come between them): two counted here, the third in
+    // Redis, carrying the two.
+    const trips = a.stats().roundTrips;
+    const first = [a.batch([op]), a.batch([op])];
+    assert.equal(a.stats().roundTrips, trips, 'within the allowance: no round trip');
+    const third = a.batch([op]);
+    assert.equal(a.stats().roundTrips, trips + 1, 'past the allowance: one round trip');
+    assert.deepEqual(
+      (await Promise.all([...first, third])).map((r) => (r[0] as { count: number }).count),
+      [1, 2, 3],
+    );
+    for (let i = 0; i < 70; i++) await count(b);
+    await until(async () => Number(await a.get(key)) === 73, 'every call counted once in Redis');
+    // a learns the global count from Redis at its next call past the allowance, and from then on,
+    // near the limit, every call is counted in Redis.
+    let seen = 0;
+    while (seen < 72) seen = await count(a);
+    const before = a.stats().roundTrips;
+    const counts = [await count(a), await count(a), await count(a)];
+    assert.equal(a.stats().roundTrips, before + 3);
+    assert.deepEqual(counts, [seen + 1, seen + 2, seen + 3]);
+  });
+
   test('the mirror syncs even when the subscription connects before the command connection', async () => {
     // A loopback proxy to Redis that holds the first connection (the store's command connection,
     // opened first) for a while: the subscription is ready first, and the snapshot must wait.

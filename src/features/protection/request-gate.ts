@@ -66,6 +66,33 @@ export interface RequestGateDeps {
 // metrics still count every one).
 const EVENT_INTERVAL_MS = 10_000;
 
+/**
+ * Decides, once per user and usage window across every instance, who records the crossing of
+ * the usage threshold. Several instances see the count over the threshold, and none may see
+ * exactly threshold + 1 (increments arrive in batches), so the first to claim the window in the
+ * shared store wins. Each instance asks at most once per user and window: after the crossing the
+ * throttle refuses the user before this is reached.
+ */
+function usageCrossing(store: StateStore, windowMs: number) {
+  const asked = new Set<string>();
+  return {
+    async claim(userId: string, windowIndex: number): Promise<boolean> {
+      const key = `usage-crossed:${userId}:${windowIndex}`;
+      if (asked.has(key)) return false;
+      if (asked.size > 10_000) asked.clear();
+      asked.add(key);
+      try {
+        return (await store.increment(key, windowMs)).count === 1;
+      } catch (error) {
+        // Asked again by the next refused call; this one is refused all the same.
+        asked.delete(key);
+        if (error instanceof StoreUnavailableError) return false;
+        throw error;
+      }
+    },
+  };
+}
+
 export function createRequestGate(deps: RequestGateDeps): RequestGate {
   const now = deps.now ?? Date.now;
   const { config } = deps;
@@ -78,6 +105,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
   };
   const usageWindowMs = 60_000;
   const lastRecorded = new Map<string, number>();
+  const crossing = usageCrossing(deps.store, usageWindowMs);
 
   const shouldRecord = (key: string): boolean => {
     const t = now();
@@ -108,12 +136,14 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
     const usageIndex = Math.floor(t / usageWindowMs);
     if (subject !== undefined) {
       ops.push({ op: 'get', key: throttleKey(subject.userId) });
-      // Counted locally and sent in the background: a per-request round trip is not worth it.
+      // Counted locally and sent in the background (a per-request round trip is not worth it),
+      // except near the limit, where the shared store counts it exactly (deferred-counters.ts).
       ops.push({
         op: 'increment',
         key: `usage:${subject.userId}:${usageIndex}`,
         windowMs: usageWindowMs,
         approximate: true,
+        limit: config.suspiciousApiCallsPerMinute,
       });
     }
 
@@ -178,7 +208,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
           throw new AppError(429, 'USER_THROTTLED', 'Too many requests', { 'retry-after': String(retry) });
         }
         if (usage.count > threshold) {
-          if (usage.count === threshold + 1) {
+          if (await crossing.claim(subject.userId, usageIndex)) {
             // Recording it throttles the user (automated response) and alerts.
             await deps.securityEvents.record({
               type: 'suspicious_api_usage',

@@ -201,7 +201,8 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
 
   /** Whether `op` can be answered without Redis (asking has no side effect). */
   function answerableLocally(op: StoreOp): boolean {
-    if (op.op === 'increment') return op.approximate === true && deferred !== undefined;
+    if (op.op === 'increment')
+      return op.approximate === true && deferred !== undefined && deferred.answerable(op);
     return (op.op === 'get' || op.op === 'exists') && mirror.synced && mirror.watches(op.key);
   }
 
@@ -219,7 +220,8 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
       stats.localBatches++;
       return Promise.resolve(ops.map(answerLocally));
     }
-    return guard(() => remoteBatch(ops), bypassWarming);
+    // Approximate increments near their limit are counted in Redis, with this instance's pending ones.
+    return guard(() => (deferred ? deferred.exactly(ops, remoteBatch) : remoteBatch(ops)), bypassWarming);
   }
 
   async function remoteBatch(ops: readonly StoreOp[]): Promise<StoreResult[]> {

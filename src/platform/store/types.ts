@@ -23,6 +23,12 @@ export type StoreOp =
        * instances by a fraction of a second): for counters on every request, such as usage.
        */
       approximate?: boolean;
+      /**
+       * With `approximate`: the limit the caller compares the count with. Near it, or while many of
+       * this instance's increments are unconfirmed, the increment is counted in the shared store at
+       * once, so that decisions at the limit hold across instances (deferred-counters.ts).
+       */
+      limit?: number;
     };
 
 /** What each op yields inside a batch, in the same position. */
