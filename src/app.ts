@@ -85,6 +85,8 @@ export interface BuildOptions {
   logger?: FastifyBaseLogger;
   /** Process-wide metrics (CPU, memory, event loop) are collected unless this is false. */
   processMetrics?: boolean;
+  /** One of WORKERS > 1 node:cluster workers: /metrics then reports the instance as a whole. */
+  clusterWorker?: boolean;
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -117,7 +119,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorateRequest('auth', null);
   app.setValidatorCompiler(compileValidator);
 
-  const metrics = createMetrics({ collectProcessMetrics: options.processMetrics });
+  const metrics = createMetrics({
+    collectProcessMetrics: options.processMetrics,
+    clusterWorker: options.clusterWorker,
+  });
   const securityEvents = createSecurityEventRecorder({ db, log: app.log });
   countSecurityEvents(securityEvents, metrics.securityEvents);
   // Events recorded by the last in-flight requests are stored before the pools close.

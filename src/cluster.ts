@@ -2,12 +2,15 @@
 // the workers, which share the listening socket (node:cluster) and hold no state of their own — it
 // is all in PostgreSQL and Redis, exactly as with several machines. The primary restarts a worker
 // that dies and, on SIGTERM/SIGINT, passes the signal on and waits for every worker's graceful
-// shutdown.
+// shutdown. It also merges the workers' metrics for /metrics (platform/metrics-cluster.ts).
 import cluster from 'node:cluster';
 import type { Config } from './config.ts';
+import { serveInstanceMetrics } from './platform/metrics-cluster.ts';
 
 export function runPrimary(config: Config, log: (message: string) => void): void {
   let stopping = false;
+  // A scrape of /metrics reaches one worker, which asks here for every worker's figures.
+  serveInstanceMetrics();
   const fork = () => cluster.fork();
   for (let i = 0; i < config.workers; i++) fork();
 

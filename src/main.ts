@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 
   const db = await createDatabase(config);
   const store = createStore(config);
-  const app = await buildApp({ config, db, store });
+  const app = await buildApp({ config, db, store, clusterWorker: cluster.isWorker });
   if (secrets.generated.length > 0) {
     app.log.warn(
       { settings: secrets.generated, file: secrets.file },

@@ -1,16 +1,31 @@
 // Prometheus metrics: the original design's names, plus what an operator needs to watch the
 // pipeline. One registry per app instance (tests build many apps). No label ever takes an
 // unbounded value: no IPs, e-mails, user ids or raw paths — routes are patterns.
+//
+// A scrape describes one instance (one address) as a whole: with WORKERS > 1 the workers'
+// registries are merged (metrics-cluster.ts), each metric by its `aggregator` (sum unless said).
+// Most figures are the instance's own, and a dashboard sums them over instances. A platform-wide
+// figure (active_sessions_gauge, counted in the database) is the same on every instance: its help
+// text says so, and dashboards and alert rules take max() of it, never sum().
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { instanceScrape } from './metrics-cluster.ts';
 import type { StoreStats } from './store/index.ts';
 
-export function createMetrics(options: { collectProcessMetrics?: boolean } = {}) {
+export interface MetricsOptions {
+  collectProcessMetrics?: boolean;
+  /** A node:cluster worker (WORKERS > 1): a scrape answers for every worker of the instance. */
+  clusterWorker?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
   if (options.collectProcessMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
   return {
     registry,
+    /** What GET /metrics answers: this process's registry, or the whole instance's. */
+    scrape: options.clusterWorker === true ? instanceScrape(registry) : () => registry.metrics(),
     securityEvents: new Counter({
       name: 'security_events_total',
       help: 'Security events recorded, by type and severity',
@@ -31,7 +46,9 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     }),
     activeSessions: new Gauge({
       name: 'active_sessions_gauge',
-      help: 'Live (unrevoked, unexpired) sessions',
+      help: 'Live (unrevoked, unexpired) sessions of the whole platform, counted in the database: every instance reports the same figure, so aggregate over instances with max(), not sum()',
+      // Every worker counts the same rows: the instance's figure is theirs, not their sum.
+      aggregator: 'max',
       registers,
     }),
     httpDuration: new Histogram({
@@ -88,6 +105,8 @@ export function watchStore(metrics: Metrics, store: { stats?(): StoreStats }): v
   new Gauge({
     name: 'state_store_mirror_in_sync',
     help: '1 while per-request checks are answered from the local mirror of Redis, 0 while each needs a round trip',
+    // With WORKERS > 1 the instance is in sync only while every worker is.
+    aggregator: 'min',
     registers,
     collect() {
       this.set(stats().mirrorSynced ? 1 : 0);

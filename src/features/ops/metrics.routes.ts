@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppDeps } from '../../app.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, serviceUnavailable } from '../../platform/errors.ts';
 import { IMPLEMENTED_METHODS } from '../../platform/hardening/methods.ts';
 import { isLoopback } from '../../platform/hardening/transport.ts';
 import type { Metrics } from '../../platform/metrics.ts';
@@ -99,7 +99,15 @@ export async function metricsRoutes(app: FastifyInstance, deps: AppDeps) {
           new AppError(403, 'FORBIDDEN', 'Metrics are only served to loopback clients'),
         );
       }
-      const body = await metrics.registry.metrics();
+      let body: string;
+      try {
+        body = await metrics.scrape();
+      } catch (error) {
+        // WORKERS > 1 and the primary could not collect every worker: no partial figures, which
+        // Prometheus would read as counter resets.
+        request.log.warn({ err: error }, 'instance metrics unavailable');
+        throw serviceUnavailable('metrics of every worker');
+      }
       return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(body);
     },
   );
