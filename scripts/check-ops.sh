@@ -5,7 +5,8 @@
 #   3. ops/prometheus/prometheus.yml    promtool check config, with a stand-in metrics token file
 #   4. the dashboard, the rules and the Grafana provisioning files: they parse; every PromQL
 #      expression uses only metrics, labels and label values the service exposes; the dashboard's
-#      queries are valid PromQL (promtool parses them); every alert has a test and a runbook section.
+#      queries are valid PromQL (promtool parses them); every alert has a test and a runbook section;
+#      platform-wide figures (active_sessions_gauge) are taken with max() across instances, never summed.
 # Needs node, the project's node_modules (for the `yaml` parser) and promtool; installs promtool from
 # Debian's `prometheus` package when missing (root or sudo). Exits non-zero on the first failure.
 set -euo pipefail
@@ -167,10 +168,24 @@ function checkSelectors(where, expr, metrics) {
   }
 }
 
+// Platform-wide figures: counted in the database, the same on every instance. Summed across
+// instances they count the platform once per instance; every use goes through max() (or min/avg).
+const PLATFORM_WIDE = ['active_sessions_gauge'];
+function checkPlatformWide(where, expr) {
+  for (const name of PLATFORM_WIDE) {
+    const uses = [...expr.matchAll(new RegExp(`\\b${name}\\b`, 'g'))].length;
+    const taken = [...expr.matchAll(
+      new RegExp(`\\b(?:max|min|avg)\\s*(?:(?:by|without)\\s*\\([^)]*\\)\\s*)?\\(\\s*${name}\\b`, 'g'),
+    )].length;
+    if (taken < uses) problem(where, `${name} is platform-wide: aggregate it across instances with max(), not sum()`);
+  }
+}
+
 function checkExpr(where, expr, metrics) {
   if (typeof expr !== 'string' || expr.trim() === '') return problem(where, 'empty expression');
   for (const name of metricNames(expr)) if (!(name in metrics)) problem(where, `unknown metric "${name}"`);
   checkSelectors(where, expr, metrics);
+  checkPlatformWide(where, expr);
   // Grouping and matching labels must exist on some metric (an IP address, for one, never does).
   const known = new Set([...TARGET_LABELS, ...Object.values(metrics).flatMap((labels) => Object.keys(labels))]);
   for (const m of expr.matchAll(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g)) {
