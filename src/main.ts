@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDatabase, migrate } from './platform/db/index.ts';
+import { answerInstanceMetrics } from './platform/metrics-cluster.ts';
 import { withDevelopmentSecrets } from './platform/secrets.ts';
 import { createStore } from './platform/store/index.ts';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (cluster.isWorker) answerInstanceMetrics();
   const db = await createDatabase(config);
   const store = createStore(config);
   const app = await buildApp({ config, db, store, clusterWorker: cluster.isWorker });

@@ -43,13 +43,22 @@ export function serveInstanceMetrics(): void {
 }
 
 /**
+ * In a worker, first thing at start-up: answer the primary's collection requests at once (with
+ * nothing until the app's registry is offered), so that a scrape while a worker (re)starts waits
+ * for no one and counts that worker as zero rather than timing out.
+ */
+export function answerInstanceMetrics(): void {
+  // Constructing one installs prom-client's listener (idempotent).
+  new AggregatorRegistry();
+}
+
+/**
  * In a worker: offers `registry` to the primary's aggregation and returns the scrape that answers
  * for the whole instance. Rejects when the primary does not answer in time (a worker that hangs
  * makes prom-client give up after 5 s): the route then answers 503 rather than part of the figures.
  */
 export function instanceScrape(registry: Registry, timeoutMs = 7_000): () => Promise<string> {
-  // Constructing one installs prom-client's listener for the primary's collection requests.
-  new AggregatorRegistry();
+  answerInstanceMetrics();
   AggregatorRegistry.setRegistries([registry]);
   const waiting = new Map<number, (reply: Reply) => void>();
   let nextId = 0;
