@@ -50,38 +50,63 @@ export interface MigrateResult {
 }
 
 /**
- * Applies what is pending, then (re)grants the runtime role exactly its privileges. Every step is
- * one transaction that first takes a transaction-scoped advisory lock: instances starting together
- * serialise, and the lock cannot outlive its transaction or be released on another server
- * connection, which a session lock behind PgBouncer in transaction pooling is and does.
+ * Applies what is pending, then (re)grants the runtime role exactly its privileges, all in one
+ * transaction that first takes a transaction-scoped advisory lock: instances starting together
+ * serialise (the first applies everything, the others find nothing to do), and the lock cannot
+ * outlive its transaction or be released on another server connection, which a session lock behind
+ * PgBouncer in transaction pooling is and does. Each migration runs under its own savepoint: one
+ * that fails is undone whole and named, and the ones before it stay applied.
  */
 export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
   const migrations = readMigrations(dir);
   return db.withOwner(async (q) => {
     const applied: string[] = [];
-    for (;;) {
-      const next = await inLockedTransaction(q, async () => {
-        const pending = await pendingMigrations(q, migrations, true);
-        const migration = pending[0];
-        if (migration === undefined) return undefined;
-        try {
+    await q.query('BEGIN');
+    let failure: Error | undefined;
+    let warnings: string[] = [];
+    try {
+      await q.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCK_ID]);
+      for (const migration of await pendingMigrations(q, migrations, true)) {
+        failure = await step(q, async () => {
           await q.query(migration.sql);
           await q.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
             migration.version,
             migration.name,
             migration.checksum,
           ]);
-        } catch (error) {
-          throw new Error(`migration ${label(migration)} failed: ${(error as Error).message}`);
+        });
+        if (failure !== undefined) {
+          failure = new Error(`migration ${label(migration)} failed: ${failure.message}`);
+          break;
         }
-        return migration;
-      });
-      if (next === undefined) break;
-      applied.push(label(next));
+        applied.push(label(migration));
+      }
+      if (failure === undefined) {
+        failure = await step(q, async () => {
+          warnings = await grantRuntimeRole(q, db.runtimeLogin);
+        });
+      }
+      await q.query('COMMIT');
+    } catch (error) {
+      await q.query('ROLLBACK');
+      throw error;
     }
-    const warnings = await inLockedTransaction(q, () => grantRuntimeRole(q, db.runtimeLogin));
+    if (failure !== undefined) throw failure;
     return { applied, warnings };
   });
+}
+
+/** Runs `work` under a savepoint; on failure rolls back to it and returns the error. */
+async function step(q: Queryable, work: () => Promise<void>): Promise<Error | undefined> {
+  await q.query('SAVEPOINT migration_step');
+  try {
+    await work();
+    await q.query('RELEASE SAVEPOINT migration_step');
+    return undefined;
+  } catch (error) {
+    await q.query('ROLLBACK TO SAVEPOINT migration_step');
+    return error as Error;
+  }
 }
 
 /**
@@ -103,19 +128,6 @@ export async function assertSchemaCurrent(db: Database, dir = MIGRATIONS_DIR): P
 
 function label(migration: Migration): string {
   return `${String(migration.version).padStart(4, '0')}_${migration.name}`;
-}
-
-async function inLockedTransaction<T>(q: Queryable, work: () => Promise<T>): Promise<T> {
-  await q.query('BEGIN');
-  try {
-    await q.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCK_ID]);
-    const result = await work();
-    await q.query('COMMIT');
-    return result;
-  } catch (error) {
-    await q.query('ROLLBACK');
-    throw error;
-  }
 }
 
 async function pendingMigrations(
