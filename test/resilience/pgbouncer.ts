@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,32 @@ async function listening(port: number, deadline: number, child: ChildProcess): P
   }
 }
 
+function bouncerPid(dir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dir, 'pgbouncer.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startPgBouncer(server: { port: number }, users: string[]): Promise<PgBouncer> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-pgbouncer-'));
   const port = await freePort();
@@ -70,6 +96,8 @@ export async function startPgBouncer(server: { port: number }, users: string[]):
       'default_pool_size = 3',
       'max_client_conn = 200',
       `logfile = ${join(dir, 'pgbouncer.log')}`,
+      // Its own pid, to stop it by: as root the child is runuser, which does not pass SIGINT on.
+      `pidfile = ${join(dir, 'pgbouncer.pid')}`,
       '',
     ].join('\n'),
   );
@@ -86,7 +114,7 @@ export async function startPgBouncer(server: { port: number }, users: string[]):
   const exited = once(child, 'exit');
   const readLog = () => {
     try {
-      return spawnSync('cat', [join(dir, 'pgbouncer.log')], { encoding: 'utf8' }).stdout;
+      return readFileSync(join(dir, 'pgbouncer.log'), 'utf8');
     } catch {
       return '';
     }
@@ -94,6 +122,8 @@ export async function startPgBouncer(server: { port: number }, users: string[]):
   try {
     await listening(port, Date.now() + 20_000, child);
   } catch (error) {
+    const pid = bouncerPid(dir);
+    if (pid !== undefined) signal(pid, 'SIGKILL');
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`${(error as Error).message}\n${readLog()}`);
@@ -103,9 +133,15 @@ export async function startPgBouncer(server: { port: number }, users: string[]):
     url: (user, database) => `postgres://${encodeURIComponent(user)}@127.0.0.1:${port}/${database}`,
     log: readLog,
     async stop() {
+      const pid = bouncerPid(dir);
+      if (pid !== undefined) {
+        // SIGINT is PgBouncer's "shut down now"; SIGKILL if it has not gone within 5 s.
+        signal(pid, 'SIGINT');
+        const deadline = Date.now() + 5_000;
+        while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        if (alive(pid)) signal(pid, 'SIGKILL');
+      }
       if (child.exitCode === null) {
-        // runuser passes the signal on to pgbouncer; SIGINT is its "shut down now".
-        child.kill('SIGINT');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         await exited;
         clearTimeout(timer);
