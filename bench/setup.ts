@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { runtimeRoleName } from '../src/platform/db/runtime-role.ts';
 import { onCleanup } from './cleanup.ts';
 
 export const BOT_COUNT = 20;
@@ -47,9 +48,12 @@ export async function createStorage(postgresUrl: string, redisUrl: string): Prom
   const databaseUrl = new URL(postgresUrl);
   databaseUrl.pathname = `/${database}`;
   // Registered first so that a failed CREATE still leaves nothing behind.
-  onCleanup(`drop database ${database}`, () =>
+  // The service's runtime login role (migrator-made, named after the database) is cluster-wide:
+  // it goes with the database.
+  onCleanup(`drop database ${database} and its runtime role`, () =>
     asAdmin(postgresUrl, async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await c.query(`DROP ROLE IF EXISTS ${runtimeRoleName(database)}`);
     }),
   );
   onCleanup(`delete Redis keys ${redisPrefix}*`, async () => {

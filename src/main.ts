@@ -4,7 +4,7 @@ import cluster from 'node:cluster';
 import { buildApp } from './app.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { createDatabase, migrate } from './platform/db/index.ts';
+import { assertSchemaCurrent, createDatabase, migrate } from './platform/db/index.ts';
 import { answerInstanceMetrics } from './platform/metrics-cluster.ts';
 import { withDevelopmentSecrets } from './platform/secrets.ts';
 import { createStore } from './platform/store/index.ts';
@@ -37,8 +37,16 @@ async function main(): Promise<void> {
       'development secrets generated and kept in DATA_DIR; set them explicitly for any real deployment',
     );
   }
-  const { applied } = await migrate(db);
-  if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
+  if (config.migrateOnStart) {
+    const { applied, warnings } = await migrate(db);
+    if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
+    for (const warning of warnings) app.log.warn(warning);
+  } else {
+    // Migrations are a release step of their own (`npx tradewise migrate`): an older schema stops here.
+    await assertSchemaCurrent(db);
+  }
+  // Opens the request pool: a runtime role that could leave its scope stops start-up here.
+  await db.ping();
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

@@ -2,7 +2,7 @@
 # Docker secrets convention: for each setting below, FOO_FILE=/run/secrets/foo puts that file's
 # content in FOO, so secrets never sit in the compose file, the image or `docker inspect`.
 set -eu
-for name in SECRET_KEY ENCRYPTION_KEY METRICS_TOKEN DATABASE_URL REDIS_URL ALERT_WEBHOOK_URL ALERT_WEBHOOK_SECRET; do
+for name in SECRET_KEY ENCRYPTION_KEY METRICS_TOKEN DATABASE_URL MIGRATION_DATABASE_URL REDIS_URL REDIS_PASSWORD ALERT_WEBHOOK_URL ALERT_WEBHOOK_SECRET; do
   file=$(printenv "${name}_FILE" || true)
   if [ -n "$file" ]; then
     if [ ! -r "$file" ]; then

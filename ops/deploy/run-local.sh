@@ -48,6 +48,8 @@ cleanup() {
   done
   psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$run_id\" WITH (FORCE)" >/dev/null 2>&1 \
     && echo "# dropped database $run_id" || echo "# could not drop database $run_id" >&2
+  # The runtime login role the migrator made for it (<database>_runtime) is cluster-wide: it goes too.
+  psql "$PG_ADMIN_URL" -q -c "DROP ROLE IF EXISTS \"${run_id}_runtime\"" >/dev/null 2>&1 || true
   redis-cli -u "$REDIS_URL" --scan --pattern "$run_id:*" | xargs -r -n 100 redis-cli -u "$REDIS_URL" del >/dev/null || true
   if [ "$status" -ne 0 ]; then
     for log in "$work"/api*.log; do

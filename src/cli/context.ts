@@ -4,7 +4,7 @@
 import type { Config } from '../config.ts';
 import { loadConfig } from '../config.ts';
 import type { Database } from '../platform/db/index.ts';
-import { createDatabase, migrate } from '../platform/db/index.ts';
+import { assertSchemaCurrent, createDatabase, migrate } from '../platform/db/index.ts';
 import { withDevelopmentSecrets } from '../platform/secrets.ts';
 import type { StateStore } from '../platform/store/index.ts';
 import { createStore } from '../platform/store/index.ts';
@@ -28,7 +28,11 @@ export async function withCliContext<T>(
   const db = await createDatabase(config);
   const store = createStore(config);
   try {
-    if (options.migrate !== false) await migrate(db);
+    // Like the service: with MIGRATE_ON_START=false only `tradewise migrate` changes the schema.
+    if (options.migrate !== false) {
+      if (config.migrateOnStart) await migrate(db);
+      else await assertSchemaCurrent(db);
+    }
     return await work({ config, db, store });
   } finally {
     await Promise.allSettled([db.close(), store.close()]);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { redisKeys } from '../../bench/setup.ts';
+import { runtimeRoleName } from '../../src/platform/db/runtime-role.ts';
 import { finished } from '../helpers/process.ts';
 
 const { DATABASE_URL, REDIS_URL } = process.env;
@@ -121,6 +122,10 @@ describe('npm run bench -- --quick (server shape)', () => {
     try {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       assert.equal(rowCount, 0);
+      const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+        runtimeRoleName(database),
+      ]);
+      assert.equal(role.rowCount, 0, 'its runtime login role is dropped too');
     } finally {
       await client.end();
     }

@@ -156,6 +156,6 @@ describe('rotating the bot-token encryption key', () => {
       ...db,
       withOwner: (fn) => fn({ query: async <Row>() => ({ rows: [{ ok: false }] as Row[], rowCount: 1 }) }),
     };
-    await assert.rejects(rotateBotTokens(blind, rotatingCipher), /superuser or have BYPASSRLS/);
+    await assert.rejects(rotateBotTokens(blind, rotatingCipher), /must run as the schema owner/);
   });
 });

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import pg from 'pg';
+import { runtimeRoleName } from '../../src/platform/db/runtime-role.ts';
 
 const databaseUrl = process.env.DATABASE_URL ?? '';
 const redisUrl = process.env.REDIS_URL ?? '';
@@ -39,5 +41,17 @@ test('run-local.sh starts two instances, checks them end to end and cleans up', 
   assert.match(output, /^ok - instance 2 refuses plain HTTP/m);
   assert.match(output, /^# topology checks passed$/m);
   assert.match(output, /^ok - all \d+ migrations applied, once, by one of the two instances$/m);
-  assert.match(output, /^# dropped database tw_local_/m);
+  const dropped = /^# dropped database (tw_local_\w+)$/m.exec(output);
+  assert.ok(dropped, output);
+  // Its runtime login role is cluster-wide: the clean-up drops it with the database.
+  const client = new pg.Client({ connectionString: admin.href });
+  await client.connect();
+  try {
+    const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+      runtimeRoleName(dropped[1] as string),
+    ]);
+    assert.equal(role.rowCount, 0);
+  } finally {
+    await client.end();
+  }
 });

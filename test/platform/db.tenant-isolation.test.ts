@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Database, Tx } from '../../src/platform/db/index.ts';
-import { RUNTIME_ROLE } from '../../src/platform/db/index.ts';
 import { createTestDatabase, serverShape } from '../helpers/app.ts';
 
 async function seedTenant(db: Database, name: string) {
@@ -27,12 +26,15 @@ describe(`tenant isolation by row-level security (${serverShape ? 'PostgreSQL' :
   let db: Database;
   let tenantA: string;
   let tenantB: string;
+  let RUNTIME_ROLE: string;
 
   before(async () => {
     // One connection, so "the next transaction on the same pooled connection" is guaranteed.
     db = await createTestDatabase({ poolSize: 1 });
     tenantA = await seedTenant(db, 'a');
     tenantB = await seedTenant(db, 'b');
+    const { rows } = await db.withTenant(null, (tx) => tx.query<{ me: string }>('SELECT current_user AS me'));
+    RUNTIME_ROLE = (rows[0] as { me: string }).me;
   });
   after(() => db.close());
 
@@ -115,7 +117,8 @@ describe(`tenant isolation by row-level security (${serverShape ? 'PostgreSQL' :
         [RUNTIME_ROLE],
       ),
     );
-    assert.deepEqual(role.rows[0], { rolsuper: false, rolbypassrls: false, rolcanlogin: false });
+    // The server shape logs in as it; the embedded shape's one session enters it with SET LOCAL ROLE.
+    assert.deepEqual(role.rows[0], { rolsuper: false, rolbypassrls: false, rolcanlogin: serverShape });
     const owned = await db.withOwner((q) =>
       q.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = $1", [
         RUNTIME_ROLE,

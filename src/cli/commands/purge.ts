@@ -5,7 +5,7 @@
 // left alone because its chain does not verify (its records are evidence and stay).
 import { purgeAuditTrail } from '../../features/audit/audit-retention.ts';
 import { purgeExpiredCredentials } from '../../features/auth/credential-retention.ts';
-import { isUuid } from '../../platform/db/index.ts';
+import { assertSeesEveryTenant, isUuid } from '../../platform/db/index.ts';
 import type { Command } from '../context.ts';
 import { parseArgs, withCliContext } from '../context.ts';
 
@@ -25,6 +25,7 @@ export const purgeCommand: Command = {
       return Promise.resolve(64);
     }
     return withCliContext(async ({ config, db }) => {
+      await db.withOwner((q) => assertSeesEveryTenant(q, 'purge'));
       const olderThanDays = days === undefined ? config.auditRetentionDays : Number(days);
       const report = await purgeAuditTrail(db, {
         olderThanDays,

@@ -6,7 +6,7 @@
 // no longer ends in the head you kept.
 import { verifyAuditChain } from '../../features/audit/audit-verify.ts';
 import { auditTenants } from '../../features/audit/retention.repository.ts';
-import { isUuid } from '../../platform/db/index.ts';
+import { assertSeesEveryTenant, isUuid } from '../../platform/db/index.ts';
 import type { Command } from '../context.ts';
 import { parseArgs, withCliContext } from '../context.ts';
 
@@ -19,6 +19,7 @@ export const verifyAuditCommand: Command = {
       return Promise.resolve(64);
     }
     return withCliContext(async ({ db }) => {
+      await db.withOwner((q) => assertSeesEveryTenant(q, 'verify-audit'));
       const tenants =
         tenant === undefined ? await db.withOwner((q) => auditTenants(q)) : [tenant.toLowerCase()];
       const failed: string[] = [];

@@ -3,13 +3,17 @@
 import type { Queryable } from '../../platform/db/index.ts';
 
 /**
- * Whether this connection sees every tenant's rows. The tables FORCE row-level security and their
- * policies name only the runtime role, so an owner that is neither superuser nor BYPASSRLS sees no
- * row at all: the rotation would then "finish" having re-encrypted nothing.
+ * Whether this connection sees every tenant's rows. The tables FORCE row-level security, so a role
+ * that is neither superuser, nor BYPASSRLS, nor the owner of bots (which migration 0006 gives an
+ * owner_maintenance policy) sees no row at all: the rotation would then "finish" having
+ * re-encrypted nothing.
  */
 export async function seesAllTenants(q: Queryable): Promise<boolean> {
   const { rows } = await q.query<{ ok: boolean }>(
-    'SELECT (rolsuper OR rolbypassrls) AS ok FROM pg_roles WHERE rolname = current_user',
+    `SELECT (r.rolsuper OR r.rolbypassrls OR EXISTS (
+       SELECT 1 FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = 'bots'
+         AND p.policyname = 'owner_maintenance' AND r.rolname = ANY (p.roles))) AS ok
+     FROM pg_roles r WHERE r.rolname = current_user`,
   );
   return rows[0]?.ok === true;
 }

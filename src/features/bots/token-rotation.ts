@@ -37,7 +37,9 @@ export async function rotateBotTokens(
   const limit = options.batchSize ?? 500;
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError('batch size must be a positive integer');
   if (!(await db.withOwner(seesAllTenants))) {
-    throw new Error('the database user must be a superuser or have BYPASSRLS to re-encrypt every tenant');
+    throw new Error(
+      'rotate-encryption-key must run as the schema owner (MIGRATION_DATABASE_URL, or DATABASE_URL when it is the owner), a superuser or a BYPASSRLS role: row-level security hides the other tenants from this one',
+    );
   }
   const counts: RotationCounts = {
     reEncrypted: 0,

@@ -4,14 +4,20 @@ import { createPgliteDatabase } from './pglite.ts';
 import { createPostgresDatabase } from './postgres.ts';
 import type { Database } from './types.ts';
 
-export { migrate } from './migrator.ts';
+export type { MigrateResult } from './migrator.ts';
+export { assertSchemaCurrent, migrate } from './migrator.ts';
+export { assertSeesEveryTenant } from './owner-rights.ts';
 export { epochMicros, isoTimestamp, isoTimestampOrNull, timestampTextSql } from './timestamps.ts';
-export type { Database, Queryable, QueryResult, Tx } from './types.ts';
-export { isUuid, RUNTIME_ROLE } from './types.ts';
+export type { Database, Queryable, QueryResult, RuntimeLogin, Tx } from './types.ts';
+export { EMBEDDED_RUNTIME_ROLE, isUuid } from './types.ts';
 
 export async function createDatabase(config: Config): Promise<Database> {
   if (config.databaseUrl !== undefined) {
-    return createPostgresDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+    return createPostgresDatabase({
+      url: config.databaseUrl,
+      ...(config.migrationDatabaseUrl !== undefined ? { ownerUrl: config.migrationDatabaseUrl } : {}),
+      poolSize: config.databasePoolSize,
+    });
   }
   return createPgliteDatabase({ dataDir: config.dataDir });
 }

@@ -1,5 +1,8 @@
 // PostgreSQL in-process (PGlite): the embedded shape. Same SQL, migrations and row-level security
-// as the server shape; one connection, so transactions run one at a time.
+// as the server shape; one connection, so transactions run one at a time. That connection is a
+// superuser session: requests enter the NOLOGIN runtime role with SET LOCAL ROLE, which row-level
+// security and the grants then bind, but code running in the process could leave it again. The
+// boundary here is the process itself (no network listener reaches the database; DATA_DIR is 0700).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Transaction } from '@electric-sql/pglite';
@@ -7,7 +10,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { DataDirLock } from './data-dir-lock.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import type { Database, Queryable, QueryResult, TenantTxOptions, Tx } from './types.ts';
-import { scopeTenantSql } from './types.ts';
+import { embeddedScopeSql } from './types.ts';
 
 export interface PgliteOptions {
   /** Directory to persist into; undefined keeps the database in memory (tests). */
@@ -55,6 +58,7 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
   let closed = false;
   return {
     kind: 'pglite',
+    runtimeLogin: { mode: 'embedded' },
     withTenant<T>(
       tenantId: string | null,
       fn: (tx: Tx) => Promise<T>,
@@ -63,7 +67,7 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
       // One connection, no round trips to save: read-only work is one READ ONLY transaction.
       return db.transaction(async (transaction) => {
         if (options.readOnly) await transaction.exec('SET TRANSACTION READ ONLY');
-        await transaction.exec(scopeTenantSql(tenantId));
+        await transaction.exec(embeddedScopeSql(tenantId));
         return fn({ ...wrap(transaction), tenantId });
       });
     },

@@ -1,30 +1,37 @@
 // PostgreSQL through a `pg` pool: the server shape.
 import pg from 'pg';
-import type { Database, Queryable, QueryResult, TenantTxOptions, Tx } from './types.ts';
-import { RUNTIME_ROLE, scopeTenantId, scopeTenantSql } from './types.ts';
+import type { RuntimeLoginSecret } from './runtime-role.ts';
+import { readDerivedLogin, runtimeRoleProblem } from './runtime-role.ts';
+import type { Database, Queryable, QueryResult, RuntimeLogin, TenantTxOptions, Tx } from './types.ts';
+import { scopeTenantId, serverScopeSql } from './types.ts';
 
 // Keep timestamps, bigints and numerics as the database sends them, except the ones we read as
 // numbers: int8 counts (e.g. audit sequence numbers) fit in a double for this service's lifetime.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
 export interface PostgresOptions {
+  /** DATABASE_URL: the runtime login role, or (without ownerUrl) the owner. */
   url: string;
+  /** MIGRATION_DATABASE_URL: the schema owner, for the migrator and the command line only. */
+  ownerUrl?: string;
   poolSize: number;
   /** Bound on how long a request waits for a connection before answering 503. */
   connectionTimeoutMs?: number;
   statementTimeoutMs?: number;
 }
 
-export function createPostgresDatabase(options: PostgresOptions): Database {
+// The owner's connections serve the migrator and the command line: a few suffice.
+const OWNER_POOL_SIZE = 4;
+
+function createPool(url: string, max: number, connectionTimeoutMs: number): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize,
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: connectionTimeoutMs,
     idleTimeoutMillis: 30_000,
-    statement_timeout: options.statementTimeoutMs ?? 15_000,
+    // No start-up parameters beyond the name (PgBouncer refuses statement_timeout and options):
+    // the statement timeout and the time zone travel with every transaction (serverScopeSql).
     application_name: 'tradewise',
-    // Timestamps are read as PostgreSQL's text (platform/db/timestamps.ts), fastest in UTC.
-    options: '-c TimeZone=UTC',
     // Pipelining: a query is written to the connection without waiting for the previous answer,
     // so BEGIN, the tenant scope and the first statement share one round trip (see withTenant).
     pipeline: true,
@@ -36,19 +43,97 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
   // connection dies (PostgreSQL crash or restart) would emit 'error' to nobody, an uncaught
   // exception that ends the process. The same error fails the client's queries, handled there.
   pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+/** `url` with another user and password: same host, port, database and parameters. */
+function loginUrl(url: string, login: RuntimeLoginSecret): string {
+  const parsed = new URL(url);
+  parsed.username = encodeURIComponent(login.role);
+  parsed.password = encodeURIComponent(login.password);
+  return parsed.toString();
+}
+
+function provisionedRole(url: string): string {
+  const user = decodeURIComponent(new URL(url).username);
+  if (user === '') {
+    throw new Error(
+      'DATABASE_URL must name its user (the runtime login role) when MIGRATION_DATABASE_URL is set',
+    );
+  }
+  return user;
+}
+
+export function createPostgresDatabase(options: PostgresOptions): Database {
+  const connectionTimeoutMs = options.connectionTimeoutMs ?? 5_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 15_000;
+  const timeout = String(statementTimeoutMs);
+  const split = options.ownerUrl !== undefined;
+  const owner = createPool(options.ownerUrl ?? options.url, OWNER_POOL_SIZE, connectionTimeoutMs);
+  const runtimeLogin: RuntimeLogin = split
+    ? { mode: 'provisioned', role: provisionedRole(options.url) }
+    : { mode: 'derived' };
+  let runtime: pg.Pool | undefined = split
+    ? createPool(options.url, options.poolSize, connectionTimeoutMs)
+    : undefined;
+  let checked = false;
+  let opening: Promise<pg.Pool> | undefined;
+
+  /**
+   * The request pool, checked once: a role that could leave its scope is refused before it serves.
+   * With one DATABASE_URL that is the owner, it logs in as the runtime role the migrator made; one
+   * that is already a bare login role (migrations run elsewhere) serves as it is.
+   */
+  async function open(): Promise<pg.Pool> {
+    let pool = runtime;
+    if (pool === undefined) {
+      const fit = await roleProblem(owner);
+      if (fit === undefined) pool = owner;
+      else {
+        const client = await owner.connect();
+        try {
+          pool = createPool(
+            loginUrl(options.url, await readDerivedLogin(wrapClient(client))),
+            options.poolSize,
+            connectionTimeoutMs,
+          );
+        } finally {
+          client.release();
+        }
+      }
+    }
+    const problem = await roleProblem(pool);
+    if (problem !== undefined) {
+      if (pool !== owner) await pool.end().catch(noop);
+      throw new Error(
+        `${problem}: requests must log in as a role that owns nothing and is a member of nothing`,
+      );
+    }
+    runtime = pool;
+    checked = true;
+    return pool;
+  }
+  const requestPool = (): pg.Pool | Promise<pg.Pool> => {
+    if (checked && runtime !== undefined) return runtime;
+    opening ??= open().finally(() => {
+      opening = undefined;
+    });
+    return opening;
+  };
 
   return {
     kind: 'postgres',
+    runtimeLogin,
     async withTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>, options: TenantTxOptions = {}) {
       // Checked before a connection is taken: an id that is not a UUID never reaches SQL.
       const tenant = tenantId === null ? '' : scopeTenantId(tenantId);
-      const client = await pool.connect();
+      const client = await (await requestPool()).connect();
       return options.readOnly
-        ? readOnlyWork(client, tenantId, tenant, fn)
-        : transaction(client, scopeTenantSql(tenantId), tenantId, fn);
+        ? readOnlyWork(client, tenantId, [tenant, timeout], fn)
+        : transaction(client, serverScopeSql(tenantId, statementTimeoutMs), tenantId, fn);
     },
     async withOwner<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await owner.connect();
       try {
         return await fn(wrapClient(client));
       } finally {
@@ -56,12 +141,26 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
       }
     },
     async ping() {
-      await pool.query('SELECT 1');
+      await (await requestPool()).query('SELECT 1');
     },
     async close() {
-      await pool.end();
+      await Promise.allSettled([
+        owner.end(),
+        runtime !== undefined && runtime !== owner ? runtime.end() : undefined,
+      ]);
     },
   };
+}
+
+async function roleProblem(pool: pg.Pool): Promise<string | undefined> {
+  const client = await pool.connect();
+  try {
+    const q = wrapClient(client);
+    const { rows } = await q.query<{ me: string }>('SELECT current_user AS me');
+    return await runtimeRoleProblem(q, (rows[0] as { me: string }).me, false);
+  } finally {
+    client.release();
+  }
 }
 
 const noop = () => {};
@@ -106,10 +205,9 @@ async function transaction<T>(
 async function readOnlyWork<T>(
   client: pg.PoolClient,
   tenantId: string | null,
-  tenant: string,
+  scope: string[],
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  const scope = [RUNTIME_ROLE, tenant];
   let broken: Error | undefined;
   const tx: Tx = {
     tenantId,
@@ -132,9 +230,11 @@ async function readOnlyWork<T>(
   }
 }
 
-// set_config(…, true) is SET LOCAL: role, tenant and read-only mode end with the transaction.
-const READ_SCOPE_SQL = `SELECT set_config('role', $1, true), set_config('app.current_tenant_id', $2, true),
-  set_config('transaction_read_only', 'on', true)`;
+// set_config(…, true) is SET LOCAL: tenant, read-only mode, statement timeout and time zone end with
+// the transaction (no session state: PgBouncer may give the next one another server connection).
+// The timeout applies from the next statement on: PostgreSQL arms it per Parse/Execute message.
+const READ_SCOPE_SQL = `SELECT set_config('app.current_tenant_id', $1, true), set_config('transaction_read_only', 'on', true),
+  set_config('statement_timeout', $2, true), set_config('TimeZone', 'UTC', true)`;
 
 interface PgConnection {
   parse(options: { text: string; name?: string; types?: unknown[] }): void;
@@ -174,7 +274,7 @@ class ScopedRead extends PgQuery {
   }
 }
 
-/** `scope`: the role and tenant id (validated) that READ_SCOPE_SQL sets. */
+/** `scope`: the tenant id (validated) and statement timeout that READ_SCOPE_SQL sets. */
 function scopedRead(
   client: pg.PoolClient,
   scope: string[],

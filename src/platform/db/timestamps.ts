@@ -1,7 +1,7 @@
 // timestamptz values read as PostgreSQL's own text (`2026-11-28 05:31:19.399123+00`) instead of
 // JS Dates: on a list endpoint, building a Date per value (a regular expression each) and then
-// formatting it again was a tenth of the request's CPU. Sessions run in UTC (the pool sets it;
-// PGlite's default), so the common case is a few slices; any other offset takes the exact path.
+// formatting it again was a tenth of the request's CPU. Request transactions run in UTC (the scope
+// sets TimeZone per transaction; PGlite's default), so the common case is a few slices; any other offset takes the exact path.
 
 /** `column` as PostgreSQL's text, under the same name (read it with the functions below). */
 export function timestampTextSql(column: string): string {
