@@ -111,7 +111,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
       // Counted locally and sent in the background: a per-request round trip is not worth it.
       ops.push({
         op: 'increment',
-        key: `usage:${subject.userId}:${usageIndex}`,
+        key: `usage:{u:${subject.userId}}:${usageIndex}`, // Cluster hash tag: see revocation.ts
         windowMs: usageWindowMs,
         approximate: true,
       });
