@@ -5,6 +5,9 @@
 // store can write, and logouts after the failover succeed and hold.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo, Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/platform/db/index.ts';
 import type { RedisStore } from '../../src/platform/store/redis.ts';
@@ -109,6 +112,60 @@ describe('readiness on a demoted node', { skip: sentinelMissing ?? false, timeou
       await store.close();
       await primary.stop();
       await other.stop();
+    }
+  });
+});
+
+describe('a READONLY reply', { skip: sentinelMissing ?? false, timeout: 120_000 }, () => {
+  test('makes the store reconnect and retry on the current primary instead of answering 503 on and on', async () => {
+    // A primary endpoint that moves (a managed Redis's DNS name; here a TCP proxy) while the old
+    // primary, demoted, keeps our connection open and answers writes with READONLY.
+    const first = await startPlainRedis([]);
+    const second = await startPlainRedis([]);
+    let target = Number(new URL(first.url).port);
+    const sockets = new Set<Socket>();
+    const proxy = createServer((socket) => {
+      const upstream = connect(target, '127.0.0.1');
+      sockets.add(socket).add(upstream);
+      socket.pipe(upstream).pipe(socket);
+      const drop = () => {
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const { port } = proxy.address() as AddressInfo;
+    const store = createRedisStore({
+      url: `redis://127.0.0.1:${port}`,
+      keyPrefix: `tw-ro2:${randomUUID()}:`,
+    });
+    const t = await buildTestApp({}, { store });
+    try {
+      await t.app.ready();
+      const who = await Promise.all([createTenantUser(t), createTenantUser(t)]);
+      const secondPort = Number(new URL(second.url).port);
+      await redisCli(Number(new URL(first.url).port), 'REPLICAOF', '127.0.0.1', String(secondPort));
+      target = secondPort;
+      const logout = (w: TestIdentity) =>
+        t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: w.headers });
+      assert.equal(
+        (await logout(who[0] as TestIdentity)).statusCode,
+        204,
+        'the first write after the demotion',
+      );
+      assert.equal((await logout(who[1] as TestIdentity)).statusCode, 204);
+      const keys = await redisCli(secondPort, '--scan', '--pattern', 'tw-ro2:*revoked:jti:*');
+      assert.equal(keys.split('\n').filter(Boolean).length, 2, 'written to the new primary');
+    } finally {
+      await t.close();
+      await store.close();
+      for (const socket of sockets) socket.destroy();
+      proxy.close();
+      await first.stop();
+      await second.stop();
     }
   });
 });
