@@ -52,6 +52,16 @@ export async function redisCli(port: number, ...args: string[]): Promise<string>
 class Processes {
   readonly children: ChildProcess[] = [];
   readonly dir = mkdtempSync(join(tmpdir(), 'tw-redis-'));
+  // A run that ends without its `after` hooks (a cancelled test, an uncaught error) leaves no
+  // servers behind either.
+  private readonly onExit = () => {
+    for (const child of this.children) child.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  };
+
+  constructor() {
+    process.once('exit', this.onExit);
+  }
 
   async start(binary: string, args: string[], port: number): Promise<ChildProcess> {
     const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'ignore'], cwd: this.dir });
@@ -68,6 +78,7 @@ class Processes {
   }
 
   async stop(): Promise<void> {
+    process.off('exit', this.onExit);
     await Promise.all(this.children.map((child) => this.kill(child)));
     rmSync(this.dir, { recursive: true, force: true });
   }
