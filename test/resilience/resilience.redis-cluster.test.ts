@@ -130,6 +130,12 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
     const users = await Promise.all(Array.from({ length: 12 }, () => createTenantUser(apps[0] as TestApp)));
     const half = users.slice(0, 6);
     for (const who of half) assert.equal((await logout(0, who)).statusCode, 204);
+    // Enough keys that some live in the slots that move (about 1,000 of node 0's ~5,461).
+    const extra = Array.from({ length: 200 }, () => `revoked:jti:${randomUUID()}`);
+    await (stores[0] as RedisStore).batch(
+      extra.map((key) => ({ op: 'set', key, value: '1', ttlMs: 600_000 })),
+    );
+    const layoutBefore = await keysPerMaster();
     const [from, to] = [cluster.nodes[0]?.port as number, cluster.nodes[1]?.port as number];
     let moving = true;
     const statuses: number[] = [];
@@ -151,10 +157,16 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
       await load;
     }
     assert.ok(statuses.length > 0);
+    assert.notDeepEqual(await keysPerMaster(), layoutBefore, 'keys moved between masters');
     assert.deepEqual([...new Set(statuses)], [200], 'every request answered during the reshard');
     const other = users.slice(6);
     for (const who of other.slice(0, 3)) assert.equal((await logout(1, who)).statusCode, 204);
     const fresh = newStore();
+    assert.deepEqual(
+      await fresh.batch(extra.map((key) => ({ op: 'exists', key }))),
+      extra.map(() => true),
+      'no key lost',
+    );
     const t = await buildTestApp({}, { db, store: fresh });
     try {
       for (const who of [...half, ...other.slice(0, 3)]) {
