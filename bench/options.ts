@@ -1,6 +1,9 @@
 // Bench options: flags (`--duration=10`) win over environment variables (`BENCH_DURATION=10`), which
 // win over the defaults. `--quick` shortens every phase for the smoke test; its figures mean nothing.
 export type Phase = 'read' | 'login' | 'embedded';
+/** Which Redis the server shape uses: the local one, or a private Sentinel set or Cluster. */
+export type RedisDeployment = 'standalone' | 'sentinel' | 'cluster';
+const DEPLOYMENTS: readonly RedisDeployment[] = ['standalone', 'sentinel', 'cluster'];
 const PHASES: readonly Phase[] = ['read', 'login', 'embedded'];
 
 const KNOWN = [
@@ -14,6 +17,7 @@ const KNOWN = [
   'only',
   'out',
   'cpu-prof',
+  'redis',
 ];
 
 export interface BenchOptions {
@@ -37,6 +41,8 @@ export interface BenchOptions {
   /** Admin connection used to create and drop the bench database; its database name is replaced. */
   postgresUrl: string;
   redisUrl: string;
+  /** standalone: `redisUrl`; sentinel, cluster: private servers started (and removed) by the bench. */
+  redis: RedisDeployment;
 }
 
 export class UsageError extends Error {}
@@ -72,7 +78,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   for (const phase of phases) {
     if (!PHASES.includes(phase as Phase)) throw new UsageError(`--only takes ${PHASES.join('|')}`);
   }
+  const redis = (raw('redis') ?? 'standalone') as RedisDeployment;
+  if (!DEPLOYMENTS.includes(redis)) throw new UsageError(`--redis takes ${DEPLOYMENTS.join('|')}`);
   return {
+    redis,
     duration: number('duration', 10, 1),
     warmup: number('warmup', 3, 1),
     connections: Math.round(number('connections', 32)),

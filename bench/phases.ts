@@ -39,7 +39,7 @@ async function serviceEnv(options: BenchOptions, storage?: BenchStorage): Promis
       ? {}
       : {
           DATABASE_URL: storage.databaseUrl,
-          REDIS_URL: storage.redisUrl,
+          ...storage.redisEnv,
           REDIS_KEY_PREFIX: storage.redisPrefix,
           WORKERS: String(options.workers),
         }),

@@ -80,7 +80,7 @@ async function measure(options: BenchOptions, argv: readonly string[]): Promise<
       : null;
     if (bcrypt !== null)
       log(`bcrypt-${bcrypt.cost}: ${bcrypt.hashMs} ms a hash, limit ${bcrypt.limit} logins/s`);
-    const storage = await createStorage(options.postgresUrl, options.redisUrl);
+    const storage = await createStorage(options.postgresUrl, options.redisUrl, options.redis);
     Object.assign(partial.run, { database: storage.database, redisPrefix: storage.redisPrefix });
     const { service, seed } = await startService('service', options, storage);
     partial.run.pids.service = service.pid;
@@ -123,7 +123,8 @@ async function main(): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     log(`${error.message}\nusage: npm run bench -- [--quick] [--only=read|login|embedded] [--duration=S]
-  [--warmup=S] [--connections=N] [--login-connections=N] [--pool-size=N] [--out=FILE] [--cpu-prof]`);
+  [--warmup=S] [--connections=N] [--login-connections=N] [--pool-size=N] [--out=FILE] [--cpu-prof]
+  [--redis=standalone|sentinel|cluster]`);
     return 2;
   }
   let result: BenchResult;

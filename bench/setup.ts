@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { runtimeRoleName } from '../src/platform/db/runtime-role.ts';
+import { startRedisCluster, startSentinelSet } from '../test/helpers/redis-topology.ts';
 import { onCleanup } from './cleanup.ts';
+import type { RedisDeployment } from './options.ts';
 
 export const BOT_COUNT = 20;
 
@@ -13,6 +15,26 @@ export interface BenchStorage {
   databaseUrl: string;
   redisUrl: string;
   redisPrefix: string;
+  /** The service's Redis settings (REDIS_URL, or REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES). */
+  redisEnv: Record<string, string>;
+}
+
+const hostPorts = (list: readonly { host: string; port: number }[]) =>
+  list.map(({ host, port }) => `${host}:${port}`).join(',');
+
+/** A private Sentinel set or Cluster for the bench (killed at clean-up), or the local Redis. */
+async function redisFor(deployment: RedisDeployment, redisUrl: string): Promise<Record<string, string>> {
+  if (deployment === 'cluster') {
+    const cluster = await startRedisCluster();
+    onCleanup('stop the private Redis Cluster', cluster.stop);
+    return { REDIS_CLUSTER_NODES: hostPorts(cluster.nodes) };
+  }
+  if (deployment === 'sentinel') {
+    const set = await startSentinelSet(3);
+    onCleanup('stop the private Sentinel set', set.stop);
+    return { REDIS_SENTINELS: hostPorts(set.sentinels), REDIS_SENTINEL_NAME: set.name };
+  }
+  return { REDIS_URL: redisUrl };
 }
 
 async function asAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -41,7 +63,11 @@ export async function redisKeys(redisUrl: string, prefix: string, remove = false
   }
 }
 
-export async function createStorage(postgresUrl: string, redisUrl: string): Promise<BenchStorage> {
+export async function createStorage(
+  postgresUrl: string,
+  redisUrl: string,
+  deployment: RedisDeployment = 'standalone',
+): Promise<BenchStorage> {
   const suffix = `${process.pid}_${randomBytes(4).toString('hex')}`;
   const database = `tw_bench_${suffix}`;
   const redisPrefix = `twbench:${suffix}:`;
@@ -60,7 +86,8 @@ export async function createStorage(postgresUrl: string, redisUrl: string): Prom
     await redisKeys(redisUrl, redisPrefix, true);
   });
   await asAdmin(postgresUrl, (c) => c.query(`CREATE DATABASE ${database}`));
-  return { database, databaseUrl: databaseUrl.toString(), redisUrl, redisPrefix };
+  const redisEnv = await redisFor(deployment, redisUrl);
+  return { database, databaseUrl: databaseUrl.toString(), redisUrl, redisPrefix, redisEnv };
 }
 
 export interface Seed {

@@ -245,6 +245,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'is for Sentinel or Cluster; a REDIS_URL carries its own password',
     );
   }
+  // The store's keys carry Redis Cluster hash tags; a brace in the prefix would become the tag.
+  if (/[{}]/.test(config.redisKeyPrefix ?? '')) {
+    throw new ConfigError('REDIS_KEY_PREFIX', 'must not contain { or } (they are Redis Cluster hash tags)');
+  }
   if (config.migrationDatabaseUrl !== undefined && config.databaseUrl === undefined) {
     throw new ConfigError('MIGRATION_DATABASE_URL', 'needs DATABASE_URL (the runtime login role) as well');
   }

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { assertSchemaCurrent, createDatabase, migrate } from './platform/db/index.ts';
 import { answerInstanceMetrics } from './platform/metrics-cluster.ts';
 import { withDevelopmentSecrets } from './platform/secrets.ts';
-import { createStore } from './platform/store/index.ts';
+import { checkEvictionPolicy, createStore } from './platform/store/index.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -31,6 +31,8 @@ async function main(): Promise<void> {
   const db = await createDatabase(config);
   const store = createStore(config);
   const app = await buildApp({ config, db, store, clusterWorker: cluster.isWorker });
+  // An evicting Redis can drop revocations: refused in production, a loud warning elsewhere.
+  await checkEvictionPolicy(store, { production: config.production, log: app.log });
   if (secrets.generated.length > 0) {
     app.log.warn(
       { settings: secrets.generated, file: secrets.file },

@@ -61,6 +61,11 @@ describe('configuration of real deployments', () => {
     refused({ REDIS_URL: 'redis://127.0.0.1', REDIS_PASSWORD: 'x' }, 'REDIS_PASSWORD');
   });
 
+  test('a key prefix with a brace is refused: it would become the Redis Cluster hash tag', () => {
+    refused({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_KEY_PREFIX: 'tw{x}:' }, 'REDIS_KEY_PREFIX');
+    refused({ REDIS_URL: 'redis://127.0.0.1', REDIS_KEY_PREFIX: 'tw}' }, 'REDIS_KEY_PREFIX');
+  });
+
   test('WORKERS accepts any Redis topology with a database, and none without', () => {
     const config = loadConfig({
       WORKERS: '2',

@@ -1,27 +1,79 @@
-// One suite, both implementations: the in-process store always, Redis when REDIS_URL is set.
+// One suite, every implementation: the in-process store always, Redis when REDIS_URL is set, and a
+// private Redis Cluster (3 masters) and Sentinel set when redis-server / redis-sentinel are installed.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StateStore } from '../../src/platform/store/index.ts';
 import { StoreUnavailableError } from '../../src/platform/store/index.ts';
 import { createMemoryStore } from '../../src/platform/store/memory.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
+import {
+  clusterMissing,
+  sentinelMissing,
+  startRedisCluster,
+  startSentinelSet,
+} from '../helpers/redis-topology.ts';
 
-const implementations: [string, () => StateStore][] = [['in-process', () => createMemoryStore()]];
+interface Implementation {
+  store: StateStore;
+  stop?: () => Promise<void>;
+}
+
+const prefix = () => `tw-test:${randomUUID()}:`;
+const implementations: [string, () => Promise<Implementation>][] = [
+  ['in-process', async () => ({ store: createMemoryStore() })],
+];
 if (process.env.REDIS_URL) {
   implementations.push([
     'Redis',
-    () => createRedisStore({ url: process.env.REDIS_URL as string, keyPrefix: `tw-test:${randomUUID()}:` }),
+    async () => ({ store: createRedisStore({ url: process.env.REDIS_URL as string, keyPrefix: prefix() }) }),
   ]);
 } else {
   test('Redis state store suite', { skip: 'REDIS_URL is not set' }, () => {});
 }
+if (clusterMissing === undefined) {
+  implementations.push([
+    'Redis Cluster',
+    async () => {
+      const cluster = await startRedisCluster();
+      const store = createRedisStore({
+        topology: { kind: 'cluster', nodes: cluster.nodes },
+        keyPrefix: prefix(),
+      });
+      return { store, stop: cluster.stop };
+    },
+  ]);
+} else {
+  test('Redis Cluster state store suite', { skip: clusterMissing }, () => {});
+}
+if (sentinelMissing === undefined) {
+  implementations.push([
+    'Redis Sentinel',
+    async () => {
+      const set = await startSentinelSet();
+      const store = createRedisStore({
+        topology: { kind: 'sentinel', sentinels: set.sentinels, name: set.name },
+        keyPrefix: prefix(),
+      });
+      return { store, stop: set.stop };
+    },
+  ]);
+} else {
+  test('Redis Sentinel state store suite', { skip: sentinelMissing }, () => {});
+}
 
 for (const [name, create] of implementations) {
-  describe(`${name} state store`, () => {
-    const store = create();
-    after(() => store.close());
+  describe(`${name} state store`, { timeout: 120_000 }, () => {
+    let store: StateStore;
+    let stop: (() => Promise<void>) | undefined;
+    before(async () => {
+      ({ store, stop } = await create());
+    });
+    after(async () => {
+      await store?.close();
+      await stop?.();
+    });
 
     test('get returns what set stored, and null for a missing key', async () => {
       await store.set('a', 'one');
@@ -96,6 +148,23 @@ for (const [name, create] of implementations) {
       await store.set('block:5.6.7.8', '1', 10_000);
       await store.set('other:1', '1', 10_000);
       assert.deepEqual((await store.keys('block:')).sort(), ['block:1.2.3.4', 'block:5.6.7.8']);
+    });
+
+    test('a batch of keys on many slots (and nodes) runs and answers in order', async () => {
+      const keys = Array.from({ length: 40 }, (_, i) => `spread:${i}:${randomUUID()}`);
+      await store.batch(keys.map((key, i) => ({ op: 'set', key, value: String(i), ttlMs: 60_000 })));
+      const read = await store.batch(keys.map((key) => ({ op: 'get', key })));
+      assert.deepEqual(
+        read,
+        keys.map((_, i) => String(i)),
+      );
+      const counted = await store.batch(
+        keys.map((key) => ({ op: 'increment', key: `${key}:n`, windowMs: 60_000 })),
+      );
+      assert.deepEqual(
+        counted.map((c) => (c as { count: number }).count),
+        keys.map(() => 1),
+      );
     });
 
     test('ping answers while the store is up', async () => {

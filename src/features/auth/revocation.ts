@@ -10,14 +10,23 @@
 // service) counts as issued at the start of its `iat` second — the earliest it can have been — so
 // uncertainty always falls on the side of refusing.
 
+//
+// Key names: the mirrored prefix first (the local mirror selects keys by it), then a Redis Cluster
+// hash tag, so that a user's keys share one slot and a request's checks touch as few nodes as
+// possible. A jti key carries no user (a token_revocations jti row has none, and the keys must be
+// rebuilt from those rows), so its slot is its own.
+
+/** The hash tag of a user's keys (also used by the throttle and usage keys). */
+export const userTag = (userId: string) => `{u:${userId}}`;
+
 export function revocationKeys(userId: string) {
   return {
     /** Present while the access token with this jti must be refused. */
     jti: (jti: string) => `revoked:jti:${jti}`,
     /** Milliseconds since the epoch; tokens issued at or before it are refused. */
-    revokedBefore: `revoked:user:${userId}`,
+    revokedBefore: `revoked:user:${userTag(userId)}`,
     /** Present while the user is deactivated: their valid tokens get "400 Inactive user". */
-    inactive: `inactive:user:${userId}`,
+    inactive: `inactive:user:${userTag(userId)}`,
   };
 }
 

@@ -11,7 +11,7 @@ import { CRITICAL_EVENTS } from '../audit/security-events.ts';
 import type { AlertDispatcher } from './alerts.ts';
 import type { IpBlocks } from './ip-blocks.ts';
 
-export const throttleKey = (userId: string) => `throttle:user:${userId}`;
+export const throttleKey = (userId: string) => `throttle:user:{u:${userId}}`; // hash tag: revocation.ts
 
 export interface AutomatedResponseDeps {
   config: Config;

@@ -7,7 +7,9 @@ import type { StateStore } from '../../platform/store/index.ts';
 import { clientKey } from './client-key.ts';
 import { activeBlocks, deleteBlock, deleteExpiredBlocks, upsertBlock } from './ip-blocks.repository.ts';
 
-export const blockKey = (key: string) => `block:ip:${key}`;
+// Hash-tagged with the client key, like the per-IP route limits (rate-limits.ts): a public request's
+// checks share one Redis Cluster slot.
+export const blockKey = (key: string) => `block:ip:{${key}}`;
 
 export interface IpBlock {
   ip: string;

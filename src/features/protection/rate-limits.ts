@@ -32,8 +32,9 @@ export function slidingWindow(name: string, rate: RateLimit): SlidingWindow {
     ops(subject, now) {
       const index = Math.floor(now / windowMs);
       return [
-        { op: 'increment', key: `rl:${name}:${subject}:${index}`, windowMs: windowMs * 2 },
-        { op: 'get', key: `rl:${name}:${subject}:${index - 1}` },
+        // Hash tag: both windows (and, per IP, the block key) in one Redis Cluster slot.
+        { op: 'increment', key: `rl:${name}:{${subject}}:${index}`, windowMs: windowMs * 2 },
+        { op: 'get', key: `rl:${name}:{${subject}}:${index - 1}` },
       ];
     },
     decide([current, previous], now) {

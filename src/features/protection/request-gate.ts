@@ -77,7 +77,7 @@ function usageCrossing(store: StateStore, windowMs: number) {
   const asked = new Set<string>();
   return {
     async claim(userId: string, windowIndex: number): Promise<boolean> {
-      const key = `usage-crossed:${userId}:${windowIndex}`;
+      const key = `usage-crossed:{u:${userId}}:${windowIndex}`; // Cluster hash tag: see revocation.ts
       if (asked.has(key)) return false;
       if (asked.size > 10_000) asked.clear();
       asked.add(key);
@@ -140,7 +140,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
       // except near the limit, where the shared store counts it exactly (deferred-counters.ts).
       ops.push({
         op: 'increment',
-        key: `usage:${subject.userId}:${usageIndex}`,
+        key: `usage:{u:${subject.userId}}:${usageIndex}`, // Cluster hash tag: see revocation.ts
         windowMs: usageWindowMs,
         approximate: true,
         limit: config.suspiciousApiCallsPerMinute,

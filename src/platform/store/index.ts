@@ -1,15 +1,35 @@
-// Chooses the state store: Redis when REDIS_URL is set, in-process otherwise.
+// Chooses the state store: Redis (one node, Sentinel or Cluster) when configured, in-process otherwise.
 import type { Config } from '../../config.ts';
 import { createMemoryStore } from './memory.ts';
+import type { RedisStore } from './redis.ts';
 import { createRedisStore } from './redis.ts';
+import type { RedisTopology } from './redis-topology.ts';
 import type { StateStore } from './types.ts';
 
+export { checkEvictionPolicy } from './eviction-policy.ts';
 export type { Counter, StateStore, StoreOp, StoreResult, StoreStats } from './types.ts';
 export { StoreUnavailableError } from './types.ts';
 
-export function createStore(config: Config): StateStore {
-  if (config.redisUrl !== undefined) {
-    return createRedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix ?? 'tw:' });
+/** The Redis deployment the settings describe, or undefined for the in-process store. */
+export function redisTopology(config: Config): RedisTopology | undefined {
+  const password = config.redisPassword === undefined ? {} : { password: config.redisPassword };
+  if (config.redisUrl !== undefined) return { kind: 'standalone', url: config.redisUrl };
+  if (config.redisSentinels.length > 0 && config.redisSentinelName !== undefined) {
+    return {
+      kind: 'sentinel',
+      sentinels: config.redisSentinels,
+      name: config.redisSentinelName,
+      ...password,
+    };
   }
-  return createMemoryStore();
+  if (config.redisClusterNodes.length > 0) {
+    return { kind: 'cluster', nodes: config.redisClusterNodes, ...password };
+  }
+  return undefined;
+}
+
+export function createStore(config: Config): StateStore | RedisStore {
+  const topology = redisTopology(config);
+  if (topology === undefined) return createMemoryStore();
+  return createRedisStore({ topology, keyPrefix: config.redisKeyPrefix ?? 'tw:' });
 }

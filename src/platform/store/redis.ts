@@ -6,10 +6,15 @@
 // inactive users, IP blocks, throttles) are answered from a local mirror kept current by pub/sub
 // (key-mirror.ts), and usage counts are sent in the background (deferred-counters.ts).
 import type { ChainableCommander } from 'ioredis';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import { ClusterSubscriber } from './cluster-subscriber.ts';
 import { DeferredCounters } from './deferred-counters.ts';
 import type { MirrorMessage } from './key-mirror.ts';
 import { KeyMirror } from './key-mirror.ts';
+import { probeWrites, readEvictionPolicies } from './redis-nodes.ts';
+import { scan as scanMasters, snapshot as snapshotMasters } from './redis-snapshot.ts';
+import type { RedisTopology, Step } from './redis-topology.ts';
+import { createClient, execSteps, isReadOnlyReply } from './redis-topology.ts';
 import type { Counter, StateStore, StoreOp, StoreResult, StoreStats } from './types.ts';
 import { StoreUnavailableError } from './types.ts';
 
@@ -29,7 +34,9 @@ export const MIRRORED_PREFIXES = ['revoked:', 'inactive:', 'block:ip:', 'throttl
 type WithScripts<T> = T & { twIncrement(key: string, windowMs: number, by: number): T };
 
 export interface RedisStoreOptions {
-  url: string;
+  /** A standalone Redis; or `topology` for Sentinel and Cluster. */
+  url?: string;
+  topology?: RedisTopology;
   keyPrefix: string;
   commandTimeoutMs?: number;
   /** How long a command waits for a connection that is being (re)established. */
@@ -38,15 +45,16 @@ export interface RedisStoreOptions {
   mirror?: boolean;
 }
 
-export function createRedisStore(options: RedisStoreOptions): StateStore & { stats(): StoreStats } {
-  const connection = {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: options.commandTimeoutMs ?? 2_000,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
-  };
-  const client = new Redis(options.url, { ...connection, keyPrefix: options.keyPrefix });
+export type RedisStore = StateStore & {
+  stats(): StoreStats;
+  /** Each master's maxmemory-policy, or why it could not be read (start-up check). */
+  evictionPolicies(): Promise<{ node: string; policy?: string; error?: string }[]>;
+};
+
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  const topology: RedisTopology = options.topology ?? { kind: 'standalone', url: options.url ?? '' };
+  const settings = { keyPrefix: options.keyPrefix, commandTimeoutMs: options.commandTimeoutMs ?? 2_000 };
+  const client = createClient(topology, settings);
   // Connection errors surface through the commands that fail; the event itself is noise.
   client.on('error', () => {});
   client.defineCommand('twIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
@@ -92,7 +100,14 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
     try {
       if (client.status !== 'ready') await connected();
       if (!bypassWarming && warming !== undefined) await warming;
-      return await work();
+      try {
+        return await work();
+      } catch (error) {
+        // A demoted master (failover): the client is reconnecting to the new one; try once there.
+        if (!isReadOnlyReply(error)) throw error;
+        await connected();
+        return await work();
+      }
     } catch (error) {
       throw new StoreUnavailableError(error);
     }
@@ -101,9 +116,14 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
   const channel = `${options.keyPrefix}mirror`;
   const mirror = new KeyMirror(MIRRORED_PREFIXES);
   const useMirror = options.mirror !== false;
-  const subscriber = useMirror
-    ? new Redis(options.url, { ...connection, enableOfflineQueue: true })
-    : undefined;
+  const subscriber = !useMirror
+    ? undefined
+    : client instanceof Cluster && topology.kind === 'cluster'
+      ? new ClusterSubscriber(client, topology.nodes, {
+          connectTimeout: 2_000,
+          ...(topology.password === undefined ? {} : { password: topology.password }),
+        })
+      : createClient(topology, settings, true);
   // (Re)builds the mirror: subscribe, then load every mirrored key through the main connection,
   // replaying what was published meanwhile. Needs both connections; whichever becomes ready last
   // starts it, and a failed attempt is retried while the copy is out of sync.
@@ -149,35 +169,8 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
     client.on('ready', () => void resync());
   }
 
-  async function snapshot(): Promise<MirrorMessage[]> {
-    const messages: MirrorMessage[] = [];
-    for (const prefix of MIRRORED_PREFIXES) {
-      const keys = await scan(prefix);
-      if (keys.length === 0) continue;
-      const pipeline = client.pipeline();
-      for (const key of keys) pipeline.get(key).pttl(key);
-      const replies = (await pipeline.exec()) ?? [];
-      keys.forEach((key, i) => {
-        const value = replies[i * 2]?.[1] as string | null;
-        const ttl = Number(replies[i * 2 + 1]?.[1]);
-        if (value !== null) messages.push({ k: key, v: value, t: ttl >= 0 ? ttl : null });
-      });
-    }
-    return messages;
-  }
-
-  async function scan(prefix: string): Promise<string[]> {
-    // SCAN sees raw key names: add the store's prefix to the pattern and strip it from results.
-    const found: string[] = [];
-    const pattern = `${escapeGlob(options.keyPrefix + prefix)}*`;
-    let cursor = '0';
-    do {
-      const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      for (const key of batch) found.push(key.slice(options.keyPrefix.length));
-    } while (cursor !== '0');
-    return found;
-  }
+  const snapshot = () => snapshotMasters(client, options.keyPrefix, MIRRORED_PREFIXES);
+  const scan = (prefix: string) => scanMasters(client, options.keyPrefix, prefix);
 
   const increments = (pipeline: ChainableCommander) => pipeline as WithScripts<ChainableCommander>;
   const toCounter = (reply: unknown): Counter => {
@@ -188,9 +181,14 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
   const deferred = useMirror
     ? new DeferredCounters((list) =>
         guard(async () => {
-          const pipeline = client.pipeline();
-          for (const { key, windowMs, by } of list) increments(pipeline).twIncrement(key, windowMs, by);
-          const replies = (await pipeline.exec()) ?? [];
+          const replies = await execSteps(
+            client,
+            options.keyPrefix,
+            list.map(({ key, windowMs, by }) => ({
+              key,
+              add: (pipeline) => void increments(pipeline).twIncrement(key, windowMs, by),
+            })),
+          );
           return replies.map(([error, reply]) => {
             if (error) throw error;
             return toCounter(reply);
@@ -236,22 +234,26 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
       return results;
     }
     stats.roundTrips++;
-    const pipeline = client.pipeline();
+    const steps: Step[] = [];
     const replyIndex: number[] = [];
     for (const i of remote) {
       const op = ops[i] as StoreOp;
-      replyIndex.push(pipeline.length);
-      appendCommand(pipeline, op);
+      replyIndex.push(steps.length);
+      steps.push({ key: op.key, add: (pipeline) => appendCommand(pipeline, op) });
       if (useMirror && (op.op === 'set' || op.op === 'delete') && mirror.watches(op.key)) {
         const message: MirrorMessage =
           op.op === 'set'
             ? { k: op.key, v: op.value, t: op.ttlMs === undefined ? null : Math.ceil(op.ttlMs) }
             : { k: op.key, v: null, t: null };
-        pipeline.publish(channel, JSON.stringify(message));
+        // Next to its key's command: on the same node, right after it (PUBLISH reaches every node).
+        steps.push({
+          key: op.key,
+          add: (pipeline) => void pipeline.publish(channel, JSON.stringify(message)),
+        });
         mirror.apply(message);
       }
     }
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await execSteps(client, options.keyPrefix, steps);
     remote.forEach((i, n) => {
       const [error, reply] = replies[replyIndex[n] as number] ?? [new Error('no reply'), null];
       if (error) throw error;
@@ -314,10 +316,9 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
           const ms = await client.pttl(key);
           return ms < 0 ? null : ms;
         }, bypassWarming),
-      ping: () =>
-        guard(async () => {
-          await client.ping();
-        }, bypassWarming),
+      // Not just PING: a replica answers that too. /ready must say whether the store can write, on
+      // every master.
+      ping: () => guard(() => probeWrites(client), bypassWarming),
       onReconnect: (work) => {
         reconnectWork.push(work);
       },
@@ -331,9 +332,9 @@ export function createRedisStore(options: RedisStoreOptions): StateStore & { sta
   }
   const direct = view(true);
 
-  return { ...view(false), stats: () => ({ ...stats, mirrorSynced: mirror.synced }) };
-}
-
-function escapeGlob(value: string): string {
-  return value.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+  return {
+    ...view(false),
+    stats: () => ({ ...stats, mirrorSynced: mirror.synced }),
+    evictionPolicies: () => guard(() => readEvictionPolicies(client), true),
+  };
 }
