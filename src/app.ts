@@ -30,6 +30,7 @@ import type { IpBlocks } from './features/protection/ip-blocks.ts';
 import { createIpBlocks } from './features/protection/ip-blocks.ts';
 import type { RequestGate } from './features/protection/request-gate.ts';
 import { createRequestGate } from './features/protection/request-gate.ts';
+import { createUserThrottles } from './features/protection/throttles.ts';
 import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts';
 import { adminUserRoutes } from './features/users/admin.routes.ts';
 import { meRoutes } from './features/users/me.routes.ts';
@@ -133,6 +134,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   const inTenant = createInTenant({ db, metrics });
   const ipBlocks = createIpBlocks({ db, store });
+  const throttles = createUserThrottles({ db, store });
   const alerts = config.alertWebhookUrl
     ? createAlertDispatcher({
         url: config.alertWebhookUrl,
@@ -147,6 +149,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       store,
       metrics,
       ipBlocks,
+      throttles,
       securityEvents,
       ...(alerts ? { alerts } : {}),
     }),
@@ -174,7 +177,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const restoreState = async (into: StateStore = store) => {
     const revocations = await restoreRevocations({ db, store: into });
     const blocks = await ipBlocks.restore(into);
-    return { revocations, blocks };
+    const throttled = await throttles.restore(into);
+    return { revocations, blocks, throttled };
   };
   // Data loss is worth an operator's attention; a plain reconnect less so.
   const LOSS = new Set(['run_id changed', 'marker missing', 'write not confirmed']);
