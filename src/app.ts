@@ -30,9 +30,11 @@ import type { IpBlocks } from './features/protection/ip-blocks.ts';
 import { createIpBlocks } from './features/protection/ip-blocks.ts';
 import type { RequestGate } from './features/protection/request-gate.ts';
 import { createRequestGate } from './features/protection/request-gate.ts';
+import { createUserThrottles } from './features/protection/throttles.ts';
 import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts';
 import { adminUserRoutes } from './features/users/admin.routes.ts';
 import { meRoutes } from './features/users/me.routes.ts';
+import { withAfterCommit } from './platform/db/after-commit.ts';
 import type { Database } from './platform/db/index.ts';
 import { errorsPlugin, serviceUnavailable } from './platform/errors.ts';
 import {
@@ -90,7 +92,9 @@ export interface BuildOptions {
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
-  const { config, db, store } = options;
+  const { config, store } = options;
+  // Transactions accept work to run once they commit: state-store copies of what they made durable.
+  const db = withAfterCommit(options.db);
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
     genReqId: requestIdFor,
@@ -135,6 +139,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   const inTenant = createInTenant({ db, metrics });
   const ipBlocks = createIpBlocks({ db, store });
+  const throttles = createUserThrottles({ db, store });
   const alerts = config.alertWebhookUrl
     ? createAlertDispatcher({
         url: config.alertWebhookUrl,
@@ -149,6 +154,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       store,
       metrics,
       ipBlocks,
+      throttles,
       securityEvents,
       ...(alerts ? { alerts } : {}),
     }),
@@ -169,12 +175,31 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   installActiveSessionsGauge(metrics.activeSessions, db);
   watchStore(metrics, store);
-  // The in-process store forgets revocations and blocks on restart, and a Redis that restarted
-  // may have lost them: the database's durable copy goes back into the store before serving, and
-  // again whenever the store reconnects (requests wait for it).
+  // The in-process store forgets revocations and blocks on restart, and a Redis that restarted,
+  // failed over or was flushed may have lost them: the database is the source of truth, and its
+  // copy goes back into the store before serving and whenever the store may have lost data
+  // (requests wait for it; see ops/deploy/redis-durability.md).
   const restoreState = async (into: StateStore = store) => {
-    await restoreRevocations({ db, store: into });
-    await ipBlocks.restore(into);
+    const revocations = await restoreRevocations({ db, store: into });
+    const blocks = await ipBlocks.restore(into);
+    const throttled = await throttles.restore(into);
+    return { revocations, blocks, throttled };
+  };
+  // Data loss is worth an operator's attention; a plain reconnect less so.
+  const LOSS = new Set(['run_id changed', 'marker missing', 'write not confirmed']);
+  const reseed = async (into: StateStore, { reason }: { reason: string }) => {
+    try {
+      const restored = await restoreState(into);
+      const line = { reason, ...restored };
+      if (LOSS.has(reason)) app.log.warn(line, 'state store may have lost data: re-seeded from the database');
+      else app.log.info(line, 'state store re-seeded from the database');
+    } catch (error) {
+      app.log.error(
+        { reason, err: error },
+        'state store re-seed failed; authenticated requests answer 503 until a retry succeeds',
+      );
+      throw error;
+    }
   };
   app.addHook('onReady', async () => {
     try {
@@ -186,7 +211,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       app.log.warn('state store unavailable at start-up; revocations will be restored when it connects');
     }
   });
-  store.onReconnect(restoreState);
+  store.onReconnect(reseed);
   const deps: AppDeps = {
     config,
     db,

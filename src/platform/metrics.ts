@@ -122,4 +122,14 @@ export function watchStore(metrics: Metrics, store: { stats?(): StoreStats }): v
       this.inc(stats().roundTrips);
     },
   });
+  new Counter({
+    name: 'state_store_reseeds_total',
+    help: 'Re-seeds of Redis from the database, by what asked for one (reconnect, run_id changed, marker missing, ...)',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(stats().reseeds)) this.inc({ reason }, count);
+    },
+  });
 }

@@ -16,7 +16,13 @@ function worker(options: { sessions: number; events: number; inSync: boolean; ro
   metrics.activeSessions.set(options.sessions);
   metrics.securityEvents.inc({ event_type: 'login_failed', severity: 'medium' }, options.events);
   watchStore(metrics, {
-    stats: () => ({ roundTrips: options.roundTrips, localBatches: 0, mirrorSynced: options.inSync }),
+    stats: () => ({
+      roundTrips: options.roundTrips,
+      localBatches: 0,
+      mirrorSynced: options.inSync,
+      reseeds: {},
+      reseedFailures: 0,
+    }),
   });
   return metrics;
 }

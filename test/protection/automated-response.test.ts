@@ -9,6 +9,7 @@ import { createSecurityEventRecorder } from '../../src/features/audit/security-e
 import { createAlertDispatcher } from '../../src/features/protection/alerts.ts';
 import { createAutomatedResponse, throttleKey } from '../../src/features/protection/automated-response.ts';
 import { blockKey, createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
+import { createUserThrottles } from '../../src/features/protection/throttles.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
 import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -60,6 +61,7 @@ describe('automated response', () => {
         store: t.store,
         metrics,
         ipBlocks,
+        throttles: createUserThrottles({ db: t.db, store: t.store }),
         securityEvents,
         alerts,
       }),

@@ -1,9 +1,12 @@
-// Revoking access tokens and sessions: written to the database (the durable copy, restored at
-// start-up) and to the state store (what authentication reads, shared by every instance) in the
-// caller's transaction. The store write comes last inside the transaction: if it fails, the
-// transaction rolls back and the client gets a 503; if the commit fails after it, the store holds a
-// revocation too many — the safe direction. Callers count `token_revocations_total{reason}` once
-// per action (a logout ends a session and its tokens: one revocation).
+// Revoking access tokens and sessions: written to the database in the caller's transaction (the
+// source of truth, restored into the store at start-up and whenever the store may have lost data),
+// then, once it has committed, to the state store (what authentication reads, shared by every
+// instance). So a revocation is durable before the client hears it succeeded, and one whose
+// transaction failed is nowhere: never enforced by running instances and forgotten by fresh ones.
+// If the store write fails after the commit, the client gets a 503 and the store re-seeds itself
+// from the database (src/platform/store/reseed.ts). Callers count `token_revocations_total{reason}`
+// once per action (a logout ends a session and its tokens: one revocation).
+import { afterCommit } from '../../platform/db/after-commit.ts';
 import type { Tx } from '../../platform/db/index.ts';
 import type { StateStore, StoreOp } from '../../platform/store/index.ts';
 import { persistJtiRevocations, persistUserMark } from './revocation.repository.ts';
@@ -50,8 +53,11 @@ export interface Revoker {
     target: { tenantId: string; userId: string },
     reason: RevocationReason,
   ): Promise<number>;
-  /** Sets or clears the user's "inactive" mark (the database's is_active is the caller's job). */
-  markInactive(userId: string, inactive: boolean): Promise<void>;
+  /**
+   * Sets or clears the user's "inactive" mark once `tx` commits (the database's is_active, changed
+   * in `tx`, is the caller's job).
+   */
+  markInactive(tx: Tx, userId: string, inactive: boolean): void;
 }
 
 export function createRevoker(deps: { store: StateStore; accessTokenLifetimeMs: number }): Revoker {
@@ -61,11 +67,20 @@ export function createRevoker(deps: { store: StateStore; accessTokenLifetimeMs: 
     if (live.length === 0) return;
     await persistJtiRevocations(tx, target.tenantId, live, reason);
     const keys = revocationKeys(target.userId);
-    await deps.store.batch(
-      live.map(
-        (t): StoreOp => ({ op: 'set', key: keys.jti(t.jti), value: '1', ttlMs: t.expiresAt.getTime() - now }),
-      ),
-    );
+    afterCommit(tx, async () => {
+      const at = Date.now();
+      await deps.store.batch(
+        live.map(
+          (t): StoreOp => ({
+            op: 'set',
+            key: keys.jti(t.jti),
+            value: '1',
+            // At least a millisecond: a token that expired meanwhile needs no key, but one is harmless.
+            ttlMs: Math.max(1, t.expiresAt.getTime() - at),
+          }),
+        ),
+      );
+    });
   };
 
   return {
@@ -96,18 +111,20 @@ export function createRevoker(deps: { store: StateStore; accessTokenLifetimeMs: 
       // covers the whole-second `exp`.
       const expiresAt = new Date(mark + deps.accessTokenLifetimeMs + 1_000);
       await persistUserMark(tx, { ...target, revokedBefore: new Date(mark), expiresAt, reason });
-      await deps.store.set(
-        revocationKeys(target.userId).revokedBefore,
-        String(mark),
-        expiresAt.getTime() - Date.now(),
+      afterCommit(tx, () =>
+        deps.store.set(
+          revocationKeys(target.userId).revokedBefore,
+          String(mark),
+          expiresAt.getTime() - Date.now(),
+        ),
       );
       return mark;
     },
 
-    async markInactive(userId, inactive) {
+    markInactive(tx, userId, inactive) {
+      // users.is_active, changed in `tx`, is the durable copy (auth_live_revocations reads it).
       const key = revocationKeys(userId).inactive;
-      if (inactive) await deps.store.set(key, '1');
-      else await deps.store.delete(key);
+      afterCommit(tx, () => (inactive ? deps.store.set(key, '1') : deps.store.delete(key)));
     },
   };
 }

@@ -10,14 +10,17 @@ import type { SecurityEvent, SecurityEventRecorder } from '../audit/security-eve
 import { CRITICAL_EVENTS } from '../audit/security-events.ts';
 import type { AlertDispatcher } from './alerts.ts';
 import type { IpBlocks } from './ip-blocks.ts';
+import type { UserThrottles } from './throttles.ts';
 
-export const throttleKey = (userId: string) => `throttle:user:{u:${userId}}`; // hash tag: revocation.ts
+// Where the throttle lives moved to throttles.ts (durable, like IP blocks); the name stays here too.
+export { throttleKey } from './throttles.ts';
 
 export interface AutomatedResponseDeps {
   config: Config;
   store: StateStore;
   metrics: Metrics;
   ipBlocks: IpBlocks;
+  throttles: UserThrottles;
   securityEvents: SecurityEventRecorder;
   alerts?: AlertDispatcher;
 }
@@ -42,7 +45,7 @@ export function createAutomatedResponse(deps: AutomatedResponseDeps) {
 
     if (event.type === 'suspicious_api_usage' && event.userId !== undefined) {
       const seconds = deps.config.userRateLimitSeconds;
-      await deps.store.set(throttleKey(event.userId), String(Date.now() + seconds * 1000), seconds * 1000);
+      await deps.throttles.throttle(event.userId, seconds);
       await deps.securityEvents.record({
         type: 'user_throttled',
         description: `User throttled for ${seconds} seconds after unusually high API usage`,

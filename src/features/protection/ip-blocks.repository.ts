@@ -7,13 +7,21 @@ export interface IpBlockRow {
   expires_at: Date;
 }
 
-export async function upsertBlock(q: Queryable, ip: string, reason: string, expiresAt: Date): Promise<void> {
-  await q.query(
+/** Stores the block; returns it as stored (a longer block already in force keeps its expiry). */
+export async function upsertBlock(
+  q: Queryable,
+  ip: string,
+  reason: string,
+  expiresAt: Date,
+): Promise<IpBlockRow> {
+  const { rows } = await q.query<IpBlockRow>(
     `INSERT INTO ip_blocks (ip, reason, blocked_at, expires_at) VALUES ($1, $2, now(), $3)
      ON CONFLICT (ip) DO UPDATE SET reason = excluded.reason, blocked_at = excluded.blocked_at,
-       expires_at = GREATEST(ip_blocks.expires_at, excluded.expires_at)`,
+       expires_at = GREATEST(ip_blocks.expires_at, excluded.expires_at)
+     RETURNING ip, reason, blocked_at, expires_at`,
     [ip, reason, expiresAt],
   );
+  return rows[0] as IpBlockRow;
 }
 
 export async function activeBlocks(q: Queryable): Promise<IpBlockRow[]> {

@@ -1,10 +1,12 @@
-// IP blocks: imposed by the brute-force response, listed and lifted by operators. The state store
-// holds the live block (checked on every request, in the request's one store round trip); the
-// ip_blocks table keeps it durable so that the embedded shape's in-memory store gets it back after
-// a restart, and so the command line can see and lift blocks.
+// IP blocks: imposed by the brute-force response, listed and lifted by operators. The ip_blocks
+// table is the source of truth: a block is committed there first, then copied into the state store
+// (checked on every request, in the request's one store round trip), which is re-seeded from the
+// table whenever it may have lost data. A block whose database write failed is nowhere; one whose
+// store write failed is in force as soon as the store's re-seed runs (it asks for one itself).
 import type { Database } from '../../platform/db/index.ts';
 import type { StateStore } from '../../platform/store/index.ts';
 import { clientKey } from './client-key.ts';
+import type { IpBlockRow } from './ip-blocks.repository.ts';
 import { activeBlocks, deleteBlock, deleteExpiredBlocks, upsertBlock } from './ip-blocks.repository.ts';
 
 // Hash-tagged with the client key, like the per-IP route limits (rate-limits.ts): a public request's
@@ -23,8 +25,7 @@ export interface IpBlocks {
   list(): Promise<IpBlock[]>;
   /** Lifts the block on `ip` (an address or a /64 key); false when there was none. */
   lift(ip: string): Promise<boolean>;
-  /** Puts the durable blocks back into the store (start-up of the embedded shape). */
-  /** Copies the durable blocks into `store` (default: the app's store). */
+  /** Copies the durable blocks into `store` (default: the app's store): start-up and re-seeds. */
   restore(store?: StateStore): Promise<number>;
 }
 
@@ -34,35 +35,29 @@ export function createIpBlocks(deps: { db: Database; store: StateStore }): IpBlo
   return {
     async block(ip, seconds, reason) {
       const key = clientKey(ip);
-      const blockedAt = new Date();
-      // A second block never shortens a longer one already in force.
-      const current = await deps.store.get(blockKey(key));
-      const currentExpiry = current === null ? 0 : Date.parse((JSON.parse(current) as IpBlock).expires_at);
-      const expiresAt = new Date(Math.max(blockedAt.getTime() + seconds * 1000, currentExpiry || 0));
-      const record = {
-        ip: key,
-        reason,
-        blocked_at: blockedAt.toISOString(),
-        expires_at: expiresAt.toISOString(),
-      };
-      await deps.store.set(blockKey(key), JSON.stringify(record), expiresAt.getTime() - blockedAt.getTime());
-      await db.withTenant(null, (tx) => upsertBlock(tx, key, reason, expiresAt));
+      // A second block never shortens a longer one already in force (the upsert keeps the later).
+      const row = await db.withTenant(null, (tx) =>
+        upsertBlock(tx, key, reason, new Date(Date.now() + seconds * 1000)),
+      );
+      const record = toBlock(row);
+      await deps.store.set(
+        blockKey(key),
+        JSON.stringify(record),
+        Math.max(1, Date.parse(record.expires_at) - Date.now()),
+      );
       return record;
     },
     async list() {
       const rows = await db.withTenant(null, (tx) => activeBlocks(tx));
-      return rows.map((row) => ({
-        ip: row.ip,
-        reason: row.reason,
-        blocked_at: new Date(row.blocked_at).toISOString(),
-        expires_at: new Date(row.expires_at).toISOString(),
-      }));
+      return rows.map(toBlock);
     },
     async lift(ip) {
       const key = clientKey(ip);
+      // The database first: a lift that fails half-way leaves the block in the store until its
+      // expiry, the safe side, and never a block that a re-seed would bring back.
+      const inDb = await db.withTenant(null, (tx) => deleteBlock(tx, key));
       const inStore = await deps.store.exists(blockKey(key));
       await deps.store.delete(blockKey(key));
-      const inDb = await db.withTenant(null, (tx) => deleteBlock(tx, key));
       return inStore || inDb;
     },
     async restore(store = deps.store) {
@@ -77,16 +72,20 @@ export function createIpBlocks(deps: { db: Database; store: StateStore }): IpBlo
         .map(({ row, ttlMs }) => ({
           op: 'set' as const,
           key: blockKey(row.ip),
-          value: JSON.stringify({
-            ip: row.ip,
-            reason: row.reason,
-            blocked_at: new Date(row.blocked_at).toISOString(),
-            expires_at: new Date(row.expires_at).toISOString(),
-          }),
+          value: JSON.stringify(toBlock(row)),
           ttlMs,
         }));
       if (ops.length > 0) await store.batch(ops);
       return ops.length;
     },
+  };
+}
+
+function toBlock(row: IpBlockRow): IpBlock {
+  return {
+    ip: row.ip,
+    reason: row.reason,
+    blocked_at: new Date(row.blocked_at).toISOString(),
+    expires_at: new Date(row.expires_at).toISOString(),
   };
 }

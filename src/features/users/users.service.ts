@@ -87,11 +87,11 @@ export function createUserAdmin(deps: {
       const who = { tenantId: target.tenant_id, userId: target.id };
       if (target.is_active && !updated.is_active) {
         await deps.revoker.endSessions(tx, who, { all: true }, 'deactivation', { keepAccessTokens: true });
-        await deps.revoker.markInactive(target.id, true);
+        deps.revoker.markInactive(tx, target.id, true);
         deps.metrics.tokenRevocations.inc({ reason: 'deactivation' });
       } else if (!target.is_active && updated.is_active) {
         await deps.revoker.revokeUserTokens(tx, who, 'reactivation');
-        await deps.revoker.markInactive(target.id, false);
+        deps.revoker.markInactive(tx, target.id, false);
         deps.metrics.tokenRevocations.inc({ reason: 'reactivation' });
       } else if (!sameSet(target.roles, updated.roles)) {
         await deps.revoker.revokeUserTokens(tx, who, 'role_change');
@@ -108,7 +108,7 @@ export function createUserAdmin(deps: {
         { tenantId: target.tenant_id, userId: target.id },
         'user_deleted',
       );
-      await deps.revoker.markInactive(target.id, false);
+      deps.revoker.markInactive(tx, target.id, false);
       await deleteUser(tx, userId);
       deps.metrics.tokenRevocations.inc({ reason: 'user_deleted' });
     },

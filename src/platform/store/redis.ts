@@ -8,6 +8,7 @@
 import type { ChainableCommander } from 'ioredis';
 import { Cluster } from 'ioredis';
 import { ClusterSubscriber } from './cluster-subscriber.ts';
+import { createDataLossWatch, redisNodes } from './data-loss-watch.ts';
 import { DeferredCounters } from './deferred-counters.ts';
 import type { MirrorMessage } from './key-mirror.ts';
 import { KeyMirror } from './key-mirror.ts';
@@ -15,6 +16,7 @@ import { probeWrites, readEvictionPolicies } from './redis-nodes.ts';
 import { scan as scanMasters, snapshot as snapshotMasters } from './redis-snapshot.ts';
 import type { RedisTopology, Step } from './redis-topology.ts';
 import { createClient, execSteps, isReadOnlyReply } from './redis-topology.ts';
+import { Reseeder } from './reseed.ts';
 import type { Counter, StateStore, StoreOp, StoreResult, StoreStats } from './types.ts';
 import { StoreUnavailableError } from './types.ts';
 
@@ -43,6 +45,10 @@ export interface RedisStoreOptions {
   readyWaitMs?: number;
   /** Keep the local mirror and deferred counters (default true). */
   mirror?: boolean;
+  /** How often to look for data loss (run_id, marker key) while connected (default 1 s). */
+  dataLossCheckMs?: number;
+  /** How long a command waits for a re-seed in progress before failing (default 3 s). */
+  reseedWaitMs?: number;
 }
 
 export type RedisStore = StateStore & {
@@ -73,33 +79,40 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       client.on('ready', done);
     });
 
-  // Reconnection work (restoring revocations) runs before anything else is answered. It gets a
-  // view of the store whose commands do not wait for that work itself (see `view`).
-  const reconnectWork: ((direct: StateStore) => Promise<void>)[] = [];
-  let warming: Promise<void> | undefined;
-  // Also on the first connection: the store may come up after the app did.
-  client.on('ready', () => {
-    if (reconnectWork.length === 0) return;
-    warming = (async () => {
-      for (const work of reconnectWork) await work(direct);
-    })()
-      .catch(() => {
-        // The work failed (e.g. the database is down too); the next reconnect tries again, and
-        // meanwhile requests proceed with what the store has.
-      })
-      .finally(() => {
-        warming = undefined;
-      });
+  // Re-seeding (reseed.ts): the database's revocations and blocks go back into Redis whenever
+  // Redis may have lost them, before anything else is answered. The work gets a view of the store
+  // whose commands do not wait for the re-seed itself (see `view`).
+  const reconnectWork: ((direct: StateStore, context: { reason: string }) => Promise<void>)[] = [];
+  // Bumped by every re-seed: a mirror snapshot begun before one is not installed.
+  let generation = 0;
+  const reseeder = new Reseeder({
+    run: async (reason) => {
+      generation++;
+      // Whatever the mirror holds came from a Redis we no longer trust.
+      mirror.reset();
+      if (client.status !== 'ready') throw new Error('not connected');
+      await watch.markSeeded();
+      for (const work of reconnectWork) await work(direct, { reason });
+    },
+    onSeeded: () => void resync(),
   });
+  const watch = createDataLossWatch({
+    nodes: () => redisNodes(client),
+    marker: client,
+    intervalMs: options.dataLossCheckMs ?? 1_000,
+    canCheck: () => client.status === 'ready' && reseeder.current,
+    onLoss: (reason) => reseeder.request(reason),
+  });
+  // Also on the first connection: the store may come up after the app did.
+  client.on('ready', () => reseeder.request('reconnect'));
 
-  /** Ready to answer: connected, and (unless `bypassWarming`) no reconnection work pending. */
-  const ready = (bypassWarming: boolean) =>
-    client.status === 'ready' && (bypassWarming || warming === undefined);
+  /** Ready to answer: connected, and (unless `bypassWarming`) Redis re-seeded since any doubt. */
+  const ready = (bypassWarming: boolean) => client.status === 'ready' && (bypassWarming || reseeder.current);
 
   const guard = async <T>(work: () => Promise<T>, bypassWarming: boolean): Promise<T> => {
     try {
       if (client.status !== 'ready') await connected();
-      if (!bypassWarming && warming !== undefined) await warming;
+      if (!bypassWarming) await reseeder.wait(options.reseedWaitMs ?? 3_000);
       try {
         return await work();
       } catch (error) {
@@ -125,27 +138,29 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         })
       : createClient(topology, settings, true);
   // (Re)builds the mirror: subscribe, then load every mirrored key through the main connection,
-  // replaying what was published meanwhile. Needs both connections; whichever becomes ready last
-  // starts it, and a failed attempt is retried while the copy is out of sync.
+  // replaying what was published meanwhile. Only ever after a re-seed (`onSeeded`), so the snapshot
+  // never copies a Redis that lost a revocation; a failed attempt, a lost subscription or a
+  // subscription that comes back goes through a re-seed again.
   let syncing = false;
-  let retry: NodeJS.Timeout | undefined;
   // Counts subscription losses: a snapshot taken across one is not trusted.
   let subscription = 0;
   const resync = async (): Promise<void> => {
     if (subscriber === undefined || syncing || mirror.synced) return;
     if (subscriber.status !== 'ready' || client.status !== 'ready') return;
     syncing = true;
-    const started = subscription;
+    const started = { subscription, generation };
     try {
       mirror.beginSnapshot();
       await subscriber.subscribe(channel);
       const keys = await snapshot();
-      if (started !== subscription) throw new Error('subscription lost while loading the snapshot');
+      if (started.subscription !== subscription)
+        throw new Error('subscription lost while loading the snapshot');
+      // A re-seed began meanwhile: it resets the mirror and loads it again when done.
+      if (started.generation !== generation) return;
       mirror.finishSnapshot(keys);
     } catch {
       mirror.reset();
-      clearTimeout(retry);
-      retry = setTimeout(() => void resync(), 1_000).unref();
+      reseeder.request('mirror resync');
     } finally {
       syncing = false;
     }
@@ -154,6 +169,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     subscriber.on('error', () => {});
     subscriber.on('close', () => {
       subscription++;
+      // Until the subscription is back, reads go to Redis directly, which is only valid once it
+      // holds the database's state again: the key the mirror held may be gone from Redis.
+      if (mirror.synced || reseeder.current) reseeder.request('subscription lost');
       mirror.reset();
     });
     subscriber.on('message', (_channel: string, text: string) => {
@@ -162,11 +180,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       } catch {
         // A message we cannot read: stop trusting the copy and load it again.
         mirror.reset();
-        void resync();
+        reseeder.request('unreadable mirror message');
       }
     });
-    subscriber.on('ready', () => void resync());
-    client.on('ready', () => void resync());
+    subscriber.on('ready', () => reseeder.request('subscription restored'));
   }
 
   const snapshot = () => snapshotMasters(client, options.keyPrefix, MIRRORED_PREFIXES);
@@ -253,10 +270,25 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         mirror.apply(message);
       }
     }
-    const replies = await execSteps(client, options.keyPrefix, steps);
+    // A mirrored write (a revocation, a block) that Redis did not confirm may be missing there while
+    // this instance's mirror has it: re-seed, so that Redis and every mirror agree with the database.
+    const mirroredWrite = remote.some((i) => {
+      const op = ops[i] as StoreOp;
+      return (op.op === 'set' || op.op === 'delete') && mirror.watches(op.key);
+    });
+    const notConfirmed = () => {
+      if (mirroredWrite) reseeder.request('write not confirmed');
+    };
+    const replies = await execSteps(client, options.keyPrefix, steps).catch((error: unknown) => {
+      notConfirmed();
+      throw error;
+    });
     remote.forEach((i, n) => {
       const [error, reply] = replies[replyIndex[n] as number] ?? [new Error('no reply'), null];
-      if (error) throw error;
+      if (error) {
+        notConfirmed();
+        throw error;
+      }
       const op = ops[i] as StoreOp;
       results[i] =
         op.op === 'get'
@@ -321,9 +353,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       ping: () => guard(() => probeWrites(client), bypassWarming),
       onReconnect: (work) => {
         reconnectWork.push(work);
+        // Registered after the connection came up: what Redis holds has not been checked yet.
+        if (client.status === 'ready') reseeder.request('reconnect');
       },
       close: async () => {
-        clearTimeout(retry);
+        reseeder.close();
+        watch.close();
         deferred?.close();
         subscriber?.disconnect();
         client.disconnect();
@@ -334,7 +369,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
   return {
     ...view(false),
-    stats: () => ({ ...stats, mirrorSynced: mirror.synced }),
+    stats: () => ({
+      ...stats,
+      mirrorSynced: mirror.synced,
+      reseeds: { ...reseeder.counts },
+      reseedFailures: reseeder.failures,
+    }),
     evictionPolicies: () => guard(() => readEvictionPolicies(client), true),
   };
 }

@@ -42,6 +42,10 @@ export interface StoreStats {
   localBatches: number;
   /** Whether the local mirror of the per-request keys is current. */
   mirrorSynced: boolean;
+  /** Re-seeds of Redis from the database, by what asked for one (reseed.ts). */
+  reseeds: Record<string, number>;
+  /** Re-seeds that failed (and were retried). */
+  reseedFailures: number;
 }
 
 export interface StateStore {
@@ -64,12 +68,14 @@ export interface StateStore {
   ttl(key: string): Promise<number | null>;
   ping(): Promise<void>;
   /**
-   * Registers work to run whenever the store (re)connects (a Redis restart may have lost
-   * revocations and blocks). Until it has finished, other commands wait, so no request is
-   * answered from a store that forgot what the database says is revoked. The work receives the
-   * store to use for its own commands (they do not wait for the work itself).
+   * Registers the work that re-seeds the store from the database, run whenever the store may have
+   * lost data: a (re)connect, a lost subscription, a failed write, a restarted or flushed Redis
+   * (`context.reason` says which). Until it has finished, other commands wait (bounded, then
+   * fail), so no request is answered from a store that forgot what the database says is revoked;
+   * if it fails, commands fail until a retry succeeds. The work receives the store to use for its
+   * own commands (they do not wait for the work itself).
    */
-  onReconnect(work: (store: StateStore) => Promise<void>): void;
+  onReconnect(work: (store: StateStore, context: { reason: string }) => Promise<void>): void;
   stats?(): StoreStats;
   close(): Promise<void>;
 }

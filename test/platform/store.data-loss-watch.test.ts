@@ -1,0 +1,58 @@
+// The data-loss watch: a Redis whose run_id changed (a new process: restarted, or a replica
+// promoted) or whose marker key is gone (flushed, evicted) asks for a re-seed; one that kept both
+// does not. Every master of a Cluster counts, including one it has not seen before.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createDataLossWatch, runIdOf, SEED_MARKER_KEY } from '../../src/platform/store/data-loss-watch.ts';
+
+const info = (runId: string) => `# Server\r\nredis_version:7.0.15\r\nrun_id:${runId}\r\ntcp_port:6379\r\n`;
+
+function world(runIds: string[]) {
+  const keys = new Set<string>();
+  const losses: string[] = [];
+  const nodes = runIds.map((_, i) => ({ info: async () => info(runIds[i] as string) }));
+  const watch = createDataLossWatch({
+    nodes: () => nodes,
+    marker: {
+      set: async (key: string) => keys.add(key),
+      exists: async (key: string) => (keys.has(key) ? 1 : 0),
+    },
+    intervalMs: 3_600_000,
+    canCheck: () => true,
+    onLoss: (reason) => losses.push(reason),
+  });
+  return { keys, losses, watch, runIds };
+}
+
+describe('data-loss watch', () => {
+  test('reads the run_id from INFO server', () => {
+    assert.equal(runIdOf(info('0123abcd')), '0123abcd');
+    assert.equal(runIdOf('# Server\r\nredis_version:7\r\n'), undefined);
+  });
+
+  test('a Redis that kept its marker and its run_id needs no re-seed', async () => {
+    const w = world(['aaa', 'bbb']);
+    await w.watch.markSeeded();
+    assert.equal(await w.watch.check(), false);
+    assert.deepEqual(w.losses, []);
+    w.watch.close();
+  });
+
+  test('a changed run_id on any master asks for a re-seed', async () => {
+    const w = world(['aaa', 'bbb']);
+    await w.watch.markSeeded();
+    w.runIds[1] = 'ccc';
+    assert.equal(await w.watch.check(), true);
+    assert.deepEqual(w.losses, ['run_id changed']);
+    w.watch.close();
+  });
+
+  test('a missing marker key asks for a re-seed', async () => {
+    const w = world(['aaa']);
+    await w.watch.markSeeded();
+    w.keys.delete(SEED_MARKER_KEY);
+    assert.equal(await w.watch.check(), true);
+    assert.deepEqual(w.losses, ['marker missing']);
+    w.watch.close();
+  });
+});
