@@ -7,7 +7,7 @@ import { createDataLossWatch, runIdOf, SEED_MARKER_KEY } from '../../src/platfor
 
 const info = (runId: string) => `# Server\r\nredis_version:7.0.15\r\nrun_id:${runId}\r\ntcp_port:6379\r\n`;
 
-function world(runIds: string[]) {
+function world(runIds: string[], markerKeys = [SEED_MARKER_KEY]) {
   const keys = new Set<string>();
   const losses: string[] = [];
   const nodes = runIds.map((_, i) => ({ info: async () => info(runIds[i] as string) }));
@@ -17,6 +17,7 @@ function world(runIds: string[]) {
       set: async (key: string) => keys.add(key),
       exists: async (key: string) => (keys.has(key) ? 1 : 0),
     },
+    markerKeys: () => markerKeys,
     intervalMs: 3_600_000,
     canCheck: () => true,
     onLoss: (reason) => losses.push(reason),
@@ -51,6 +52,17 @@ describe('data-loss watch', () => {
     const w = world(['aaa']);
     await w.watch.markSeeded();
     w.keys.delete(SEED_MARKER_KEY);
+    assert.equal(await w.watch.check(), true);
+    assert.deepEqual(w.losses, ['marker missing']);
+    w.watch.close();
+  });
+
+  test('in a Cluster, the marker of one flushed master missing is enough', async () => {
+    const w = world(['aaa', 'bbb', 'ccc'], ['state:seeded:{0}', 'state:seeded:{1}', 'state:seeded:{5}']);
+    await w.watch.markSeeded();
+    assert.equal(w.keys.size, 3);
+    assert.equal(await w.watch.check(), false);
+    w.keys.delete('state:seeded:{1}');
     assert.equal(await w.watch.check(), true);
     assert.deepEqual(w.losses, ['marker missing']);
     w.watch.close();

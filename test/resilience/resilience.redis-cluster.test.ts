@@ -9,6 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
 import type { Database } from '../../src/platform/db/index.ts';
+import { SEED_MARKER_KEY } from '../../src/platform/store/data-loss-watch.ts';
+import { keySlot } from '../../src/platform/store/key-slot.ts';
 import type { RedisStore } from '../../src/platform/store/redis.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -124,6 +126,47 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
       keys.map(() => true),
     );
     assert.equal(late.stats().roundTrips, before, 'all 30 answered from the mirror');
+  });
+
+  test('one master flushed on its own gets its revocations back from the database, unasked', async () => {
+    // Which master serves a slot, read from CLUSTER NODES (`… ip:port@bus flags … 0-5460 …`).
+    const owner = async (slot: number) => {
+      const lines = (await redisCli(cluster.nodes[0]?.port as number, 'cluster', 'nodes')).split('\n');
+      for (const line of lines) {
+        const [, address, flags, , , , , , ...ranges] = line.split(' ');
+        if (!flags?.includes('master')) continue;
+        for (const range of ranges) {
+          const [lo, hi = lo] = range.split('-').map(Number);
+          if (lo !== undefined && hi !== undefined && slot >= lo && slot <= hi) {
+            return Number(address?.split('@')[0]?.split(':')[1]);
+          }
+        }
+      }
+      throw new Error(`no master serves slot ${slot}`);
+    };
+    // A master other than the one a single marker key (the old design) would live on: flushing it
+    // alone leaves that marker in place.
+    const markerPort = await owner(keySlot(`${keyPrefix}${SEED_MARKER_KEY}`));
+    const victim = cluster.nodes.map((n) => n.port).find((port) => port !== markerPort) as number;
+    const revokedOn = async (port: number) => {
+      const out = await redisCli(port, '--scan', '--pattern', `${keyPrefix}revoked:jti:*`);
+      return new Set(out === '' ? [] : out.split('\n'));
+    };
+    const earlier = await revokedOn(victim);
+    const users = await Promise.all(Array.from({ length: 24 }, () => createTenantUser(apps[0] as TestApp)));
+    for (const who of users) assert.equal((await logout(0, who)).statusCode, 204);
+    // This test's revocations on that master (earlier tests wrote keys the database never had).
+    const ours = [...(await revokedOn(victim))].filter((key) => !earlier.has(key));
+    assert.ok(ours.length > 0, 'some revocations live on the flushed master');
+
+    await redisCli(victim, 'flushall');
+    assert.equal((await revokedOn(victim)).size, 0);
+    // No connection was lost: only the per-master marker can tell.
+    await until(async () => {
+      const now = await revokedOn(victim);
+      return ours.every((key) => now.has(key));
+    }, 'revocations re-seeded on the flushed master');
+    for (const who of users) assert.equal((await me(1, who)).statusCode, 401);
   });
 
   test('a reshard while requests run loses no revocation and fails no request', async () => {

@@ -2,15 +2,15 @@
 // failover to a stale replica, FLUSHALL or an eviction can drop revocations without closing any
 // connection of ours, so the store checks, off the request path:
 //   - each server's `run_id` (INFO server): a new one is a new process, whose data may be older;
-//   - a marker key written before every re-seed: gone means keys were flushed or evicted.
+//   - a marker key written before every re-seed, one on every master (in Cluster, each in a slot of
+//     its own master): gone means that master's keys were flushed or evicted.
 // Either one asks for a re-seed (reseed.ts). The marker is written first in a re-seed, so a loss
 // while the re-seed runs removes it and is seen at the next check.
 //
 // "The servers" are whatever `nodes()` returns: [client] for a standalone or Sentinel client,
-// `cluster.nodes('master')` for a Cluster (see `redisNodes`).
-import type { Cluster, Redis } from 'ioredis';
+// every master of a Cluster (`masters` in redis-topology.ts); the marker keys are `markerKeys()`.
 
-/** The key (under the store's prefix) whose absence means Redis lost what we wrote. */
+/** The name (under the store's prefix) of the keys whose absence means Redis lost what we wrote. */
 export const SEED_MARKER_KEY = 'state:seeded';
 
 /** What the watch needs of a connection: INFO on every node, and the marker through the client. */
@@ -23,13 +23,6 @@ export interface MarkerClient {
   exists(key: string): Promise<number>;
 }
 
-/** The Redis servers whose data we depend on: every master of a Cluster, else the one server. */
-export function redisNodes(client: Redis | Cluster): Redis[] {
-  return 'nodes' in client && typeof client.nodes === 'function'
-    ? (client as Cluster).nodes('master')
-    : [client as Redis];
-}
-
 export function runIdOf(info: string): string | undefined {
   return /^run_id:([0-9a-f]+)\s*$/m.exec(info)?.[1];
 }
@@ -37,6 +30,8 @@ export function runIdOf(info: string): string | undefined {
 export interface DataLossWatchOptions {
   nodes(): readonly WatchedClient[];
   marker: MarkerClient;
+  /** The marker's keys: one per master (keysPerMaster in redis-nodes.ts). */
+  markerKeys(): readonly string[];
   /** How often to check, in milliseconds. */
   intervalMs: number;
   /** Whether a check may run now (connected, no re-seed in progress). */
@@ -64,14 +59,17 @@ export function createDataLossWatch(options: DataLossWatchOptions): DataLossWatc
 
   const check = async (): Promise<boolean> => {
     if (!options.canCheck()) return false;
-    const [ids, marker] = await Promise.all([runIds(), options.marker.exists(SEED_MARKER_KEY)]);
+    const [ids, markers] = await Promise.all([
+      runIds(),
+      Promise.all(options.markerKeys().map((key) => options.marker.exists(key))),
+    ]);
     // A re-seed may have started while we asked: its own marker and run_ids decide, not ours.
     if (!options.canCheck()) return false;
     if (ids.some((id) => !known.has(id))) {
       options.onLoss('run_id changed');
       return true;
     }
-    if (marker !== 1) {
+    if (markers.some((found) => found !== 1)) {
       options.onLoss('marker missing');
       return true;
     }
@@ -85,7 +83,8 @@ export function createDataLossWatch(options: DataLossWatchOptions): DataLossWatc
 
   return {
     async markSeeded() {
-      await options.marker.set(SEED_MARKER_KEY, String(Date.now()));
+      const stamp = String(Date.now());
+      await Promise.all(options.markerKeys().map((key) => options.marker.set(key, stamp)));
       known = new Set(await runIds());
     },
     check,

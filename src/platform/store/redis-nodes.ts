@@ -12,17 +12,21 @@ const PROBE_TTL_MS = 10_000;
  * PING but refuses the write, and a Cluster with a master down refuses writes to its slots.
  */
 export async function probeWrites(client: RedisClient): Promise<void> {
-  const keys = client instanceof Cluster ? probeKeysPerMaster(client) : ['ready-probe'];
+  const keys = keysPerMaster(client, 'ready-probe');
   await Promise.all(keys.map((key) => client.set(key, String(Date.now()), 'PX', PROBE_TTL_MS)));
 }
 
-/** One key per master that serves slots: its hash tag is found by trying tags in order. */
-function probeKeysPerMaster(cluster: Cluster): string[] {
-  const owners = new Set(cluster.slots.map((nodes) => nodes?.[0]).filter((n) => n !== undefined));
+/**
+ * `name` once for a single node or Sentinel; in Cluster, one key per master that serves slots
+ * (`name:{tag}`, the tag found by trying tags in order), so that something is asked of every master.
+ */
+export function keysPerMaster(client: RedisClient, name: string): string[] {
+  if (!(client instanceof Cluster)) return [name];
+  const owners = new Set(client.slots.map((nodes) => nodes?.[0]).filter((n) => n !== undefined));
   const keys: string[] = [];
   for (let tag = 0; owners.size > 0 && tag < SLOTS * 16; tag++) {
-    const owner = cluster.slots[keySlot(String(tag))]?.[0];
-    if (owner !== undefined && owners.delete(owner)) keys.push(`ready-probe:{${tag}}`);
+    const owner = client.slots[keySlot(String(tag))]?.[0];
+    if (owner !== undefined && owners.delete(owner)) keys.push(`${name}:{${tag}}`);
   }
   return keys;
 }

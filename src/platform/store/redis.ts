@@ -8,14 +8,14 @@
 import type { ChainableCommander } from 'ioredis';
 import { Cluster } from 'ioredis';
 import { ClusterSubscriber } from './cluster-subscriber.ts';
-import { createDataLossWatch, redisNodes } from './data-loss-watch.ts';
+import { createDataLossWatch, SEED_MARKER_KEY } from './data-loss-watch.ts';
 import { DeferredCounters } from './deferred-counters.ts';
 import type { MirrorMessage } from './key-mirror.ts';
 import { KeyMirror } from './key-mirror.ts';
-import { probeWrites, readEvictionPolicies } from './redis-nodes.ts';
+import { keysPerMaster, probeWrites, readEvictionPolicies } from './redis-nodes.ts';
 import { scan as scanMasters, snapshot as snapshotMasters } from './redis-snapshot.ts';
 import type { RedisTopology, Step } from './redis-topology.ts';
-import { createClient, execSteps, isReadOnlyReply } from './redis-topology.ts';
+import { createClient, execSteps, isReadOnlyReply, masters } from './redis-topology.ts';
 import { Reseeder } from './reseed.ts';
 import type { Counter, StateStore, StoreOp, StoreResult, StoreStats } from './types.ts';
 import { StoreUnavailableError } from './types.ts';
@@ -97,8 +97,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     onSeeded: () => void resync(),
   });
   const watch = createDataLossWatch({
-    nodes: () => redisNodes(client),
+    nodes: () => masters(client),
     marker: client,
+    markerKeys: () => keysPerMaster(client, SEED_MARKER_KEY),
     intervalMs: options.dataLossCheckMs ?? 1_000,
     canCheck: () => client.status === 'ready' && reseeder.current,
     onLoss: (reason) => reseeder.request(reason),
