@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
-import { createUserThrottles } from '../../src/features/protection/throttles.ts';
+import { blockKey, createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
+import { createUserThrottles, throttleKey } from '../../src/features/protection/throttles.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -160,7 +160,7 @@ describe('a revocation outlives what Redis loses (issue 13)', { skip: redisServe
     const ip = testIp();
     const blocks = createIpBlocks({ db: a.db, store: a.store });
     const block = await blocks.block(ip, 300, 'brute_force_detected');
-    const key = `block:ip:${block.ip}`;
+    const key = blockKey(block.ip);
     const health = (t: TestApp) => t.app.inject({ method: 'GET', url: '/health', remoteAddress: ip });
     const refusedEverywhere = async (done: () => Promise<boolean>, what: string) => {
       const deadline = Date.now() + 20_000;
@@ -189,7 +189,7 @@ describe('a revocation outlives what Redis loses (issue 13)', { skip: redisServe
     const { access_token: token } = await loginOk(a, account.email);
     const throttles = createUserThrottles({ db: a.db, store: a.store });
     await throttles.throttle(account.userId, 300);
-    const key = `throttle:user:${account.userId}`;
+    const key = throttleKey(account.userId);
     const throttledEverywhere = async (done: () => Promise<boolean>, what: string) => {
       const deadline = Date.now() + 20_000;
       for (;;) {

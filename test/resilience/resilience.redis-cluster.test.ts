@@ -8,52 +8,38 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
-import type { Database } from '../../src/platform/db/index.ts';
 import { SEED_MARKER_KEY } from '../../src/platform/store/data-loss-watch.ts';
 import { keySlot } from '../../src/platform/store/key-slot.ts';
 import type { RedisStore } from '../../src/platform/store/redis.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { buildTestApp, createTestDatabase } from '../helpers/app.ts';
+import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
+import type { Instances } from '../helpers/instances.ts';
+import { startInstances } from '../helpers/instances.ts';
 import type { RedisClusterFixture } from '../helpers/redis-topology.ts';
 import { clusterMissing, redisCli, reshard, startRedisCluster, until } from '../helpers/redis-topology.ts';
 
 describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeout: 300_000 }, () => {
   let cluster: RedisClusterFixture;
-  let db: Database;
   const keyPrefix = `tw-cluster:${randomUUID().slice(0, 8)}:`;
-  const stores: RedisStore[] = [];
-  const apps: TestApp[] = [];
-  const newStore = () => {
-    const store = createRedisStore({ topology: { kind: 'cluster', nodes: cluster.nodes }, keyPrefix });
-    stores.push(store);
-    return store;
-  };
-  const instance = (i: number) => (apps[i] as TestApp).app;
+  let group: Instances;
+  const instance = (i: number) => (group.apps[i] as TestApp).app;
 
   before(async () => {
     cluster = await startRedisCluster();
-    db = await createTestDatabase();
-    for (let i = 0; i < 2; i++) {
-      const t = await buildTestApp({}, { db, store: newStore() });
-      await t.app.ready();
-      apps.push(t);
-    }
-    await until(() => stores.every((s) => s.stats().mirrorSynced), 'mirrors in sync');
+    group = await startInstances(2, () =>
+      createRedisStore({ topology: { kind: 'cluster', nodes: cluster.nodes }, keyPrefix }),
+    );
   });
   after(async () => {
-    for (const t of apps) await t.close();
-    for (const s of stores) await s.close();
-    await db?.close();
+    await group?.close();
     await cluster?.stop();
   });
 
-  const me = (i: number, who: TestIdentity) =>
-    instance(i).inject({ method: 'GET', url: '/api/v1/users/me', headers: who.headers });
-  const logout = (i: number, who: TestIdentity) =>
-    instance(i).inject({ method: 'POST', url: '/api/v1/auth/logout', headers: who.headers });
+  const me = (i: number, who: TestIdentity) => group.me(i, who);
+  const logout = (i: number, who: TestIdentity) => group.logout(i, who);
 
   /** How many of our keys each master holds. */
   const keysPerMaster = async () =>
@@ -65,7 +51,9 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
     );
 
   test('6 of 6 logouts succeed and the other instance refuses every one of those tokens', async () => {
-    const users = await Promise.all(Array.from({ length: 6 }, () => createTenantUser(apps[0] as TestApp)));
+    const users = await Promise.all(
+      Array.from({ length: 6 }, () => createTenantUser(group.apps[0] as TestApp)),
+    );
     for (const who of users) assert.equal((await me(1, who)).statusCode, 200);
     const answers = await Promise.all(users.map((who) => logout(0, who)));
     assert.deepEqual(
@@ -76,8 +64,8 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
       await until(async () => (await me(1, who)).statusCode === 401, 'token refused by the other instance');
     }
     // Stored in Redis, not only in a mirror: an instance that starts now refuses them too.
-    const late = newStore();
-    const t = await buildTestApp({}, { db, store: late });
+    const late = group.newStore();
+    const t = await buildTestApp({}, { db: group.db, store: late });
     try {
       for (const who of users)
         assert.equal(
@@ -91,7 +79,7 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
 
   test('3 of 3 IP blocks are stored on the cluster and enforced by every instance', async () => {
     const ips = ['198.51.100.11', '198.51.100.12', '203.0.113.13'];
-    const blocks = createIpBlocks({ db, store: stores[0] as RedisStore });
+    const blocks = createIpBlocks({ db: group.db, store: group.stores[0] as RedisStore });
     for (const ip of ips) await blocks.block(ip, 600, 'brute_force_detected');
     for (const ip of ips) {
       await until(
@@ -100,12 +88,12 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
         `block of ${ip} enforced`,
       );
     }
-    const fresh = newStore();
+    const fresh = group.newStore();
     for (const ip of ips) assert.equal(await fresh.exists(`block:ip:{${ip}}`), true, `${ip} stored in Redis`);
   });
 
   test('the mirror holds all 30 mirrored keys, spread over the masters', async () => {
-    const writer = stores[0] as RedisStore;
+    const writer = group.stores[0] as RedisStore;
     const keys = Array.from(
       { length: 30 },
       (_, i) =>
@@ -117,7 +105,7 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
     const perMaster = await keysPerMaster();
     assert.ok(perMaster.filter((n) => n > 0).length === 3, `keys on every master: ${perMaster}`);
 
-    const late = newStore();
+    const late = group.newStore();
     await until(() => late.stats().mirrorSynced, 'late mirror in sync');
     const before = late.stats().roundTrips;
     const answers = await late.batch(keys.map((key) => ({ op: 'exists', key })));
@@ -153,7 +141,9 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
       return new Set(out === '' ? [] : out.split('\n'));
     };
     const earlier = await revokedOn(victim);
-    const users = await Promise.all(Array.from({ length: 24 }, () => createTenantUser(apps[0] as TestApp)));
+    const users = await Promise.all(
+      Array.from({ length: 24 }, () => createTenantUser(group.apps[0] as TestApp)),
+    );
     for (const who of users) assert.equal((await logout(0, who)).statusCode, 204);
     // This test's revocations on that master (earlier tests wrote keys the database never had).
     const ours = [...(await revokedOn(victim))].filter((key) => !earlier.has(key));
@@ -170,12 +160,14 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
   });
 
   test('a reshard while requests run loses no revocation and fails no request', async () => {
-    const users = await Promise.all(Array.from({ length: 12 }, () => createTenantUser(apps[0] as TestApp)));
+    const users = await Promise.all(
+      Array.from({ length: 12 }, () => createTenantUser(group.apps[0] as TestApp)),
+    );
     const half = users.slice(0, 6);
     for (const who of half) assert.equal((await logout(0, who)).statusCode, 204);
     // Enough keys that some live in the slots that move (about 1,000 of node 0's ~5,461).
     const extra = Array.from({ length: 200 }, () => `revoked:jti:${randomUUID()}`);
-    await (stores[0] as RedisStore).batch(
+    await (group.stores[0] as RedisStore).batch(
       extra.map((key) => ({ op: 'set', key, value: '1', ttlMs: 600_000 })),
     );
     const layoutBefore = await keysPerMaster();
@@ -204,13 +196,13 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
     assert.deepEqual([...new Set(statuses)], [200], 'every request answered during the reshard');
     const other = users.slice(6);
     for (const who of other.slice(0, 3)) assert.equal((await logout(1, who)).statusCode, 204);
-    const fresh = newStore();
+    const fresh = group.newStore();
     assert.deepEqual(
       await fresh.batch(extra.map((key) => ({ op: 'exists', key }))),
       extra.map(() => true),
       'no key lost',
     );
-    const t = await buildTestApp({}, { db, store: fresh });
+    const t = await buildTestApp({}, { db: group.db, store: fresh });
     try {
       for (const who of [...half, ...other.slice(0, 3)]) {
         assert.equal(

@@ -9,13 +9,13 @@ import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { Database } from '../../src/platform/db/index.ts';
-import type { RedisStore } from '../../src/platform/store/redis.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { buildTestApp, createTestDatabase } from '../helpers/app.ts';
+import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
+import type { Instances } from '../helpers/instances.ts';
+import { startInstances } from '../helpers/instances.ts';
 import type { SentinelFixture } from '../helpers/redis-topology.ts';
 import {
   redisCli,
@@ -27,44 +27,34 @@ import {
 
 describe('the service through Redis Sentinel', { skip: sentinelMissing ?? false, timeout: 300_000 }, () => {
   let set: SentinelFixture;
-  let db: Database;
   const keyPrefix = `tw-sentinel:${randomUUID().slice(0, 8)}:`;
-  const stores: RedisStore[] = [];
-  const apps: TestApp[] = [];
-  const instance = (i: number) => (apps[i] as TestApp).app;
+  let group: Instances;
+  const instance = (i: number) => (group.apps[i] as TestApp).app;
 
   before(async () => {
     set = await startSentinelSet(3);
-    db = await createTestDatabase();
-    for (let i = 0; i < 2; i++) {
-      const store = createRedisStore({
+    group = await startInstances(2, () =>
+      createRedisStore({
         topology: { kind: 'sentinel', sentinels: set.sentinels, name: set.name },
         keyPrefix,
-      });
-      stores.push(store);
-      const t = await buildTestApp({}, { db, store });
-      await t.app.ready();
-      apps.push(t);
-    }
-    await until(() => stores.every((s) => s.stats().mirrorSynced), 'mirrors in sync');
+      }),
+    );
   });
   after(async () => {
-    for (const t of apps) await t.close();
-    for (const s of stores) await s.close();
-    await db?.close();
+    await group?.close();
     await set?.stop();
   });
 
-  const me = (i: number, who: TestIdentity) =>
-    instance(i).inject({ method: 'GET', url: '/api/v1/users/me', headers: who.headers });
-  const logout = (i: number, who: TestIdentity) =>
-    instance(i).inject({ method: 'POST', url: '/api/v1/auth/logout', headers: who.headers });
+  const me = (i: number, who: TestIdentity) => group.me(i, who);
+  const logout = (i: number, who: TestIdentity) => group.logout(i, who);
   const ready = async (i: number) => (await instance(i).inject({ method: 'GET', url: '/ready' })).statusCode;
 
   test('after SENTINEL FAILOVER the service writes to the new master, and logouts succeed and hold', async () => {
-    const before = await createTenantUser(apps[0] as TestApp);
+    const before = await createTenantUser(group.apps[0] as TestApp);
     assert.equal((await logout(0, before)).statusCode, 204);
-    const users = await Promise.all(Array.from({ length: 3 }, () => createTenantUser(apps[0] as TestApp)));
+    const users = await Promise.all(
+      Array.from({ length: 3 }, () => createTenantUser(group.apps[0] as TestApp)),
+    );
     const oldMaster = await set.masterPort();
     const newMaster = await set.failover();
     assert.notEqual(newMaster, oldMaster);

@@ -26,7 +26,8 @@ export function afterCommit(tx: Tx, work: Work): void {
 /** The same database, whose transactions accept `afterCommit` work. */
 export function withAfterCommit(db: Database): Database {
   return {
-    ...db,
+    kind: db.kind,
+    runtimeLogin: db.runtimeLogin,
     async withTenant(tenantId, fn, options) {
       const queue: Work[] = [];
       const result = await db.withTenant(
@@ -38,5 +39,9 @@ export function withAfterCommit(db: Database): Database {
       for (const work of queue) await work();
       return result;
     },
+    // Delegated at call time, not copied: a test may replace the wrapped database's methods.
+    withOwner: (fn) => db.withOwner(fn),
+    ping: () => db.ping(),
+    close: () => db.close(),
   };
 }

@@ -57,11 +57,17 @@ export function createDataLossWatch(options: DataLossWatchOptions): DataLossWatc
     return infos.map((info) => runIdOf(info) ?? '');
   };
 
+  // The marker keys written since the last re-seed. A reshard moves them with their slots (so they
+  // stay valid evidence) and may leave a master with none: that master gets one of its own, and
+  // both are checked from then on, so every master stays covered.
+  let written = new Set<string>();
+
   const check = async (): Promise<boolean> => {
     if (!options.canCheck()) return false;
+    const fresh = options.markerKeys().filter((key) => !written.has(key));
     const [ids, markers] = await Promise.all([
       runIds(),
-      Promise.all(options.markerKeys().map((key) => options.marker.exists(key))),
+      Promise.all([...written].map((key) => options.marker.exists(key))),
     ]);
     // A re-seed may have started while we asked: its own marker and run_ids decide, not ours.
     if (!options.canCheck()) return false;
@@ -72,6 +78,11 @@ export function createDataLossWatch(options: DataLossWatchOptions): DataLossWatc
     if (markers.some((found) => found !== 1)) {
       options.onLoss('marker missing');
       return true;
+    }
+    if (fresh.length > 0) {
+      const stamp = String(Date.now());
+      await Promise.all(fresh.map((key) => options.marker.set(key, stamp)));
+      for (const key of fresh) written.add(key);
     }
     return false;
   };
@@ -84,7 +95,9 @@ export function createDataLossWatch(options: DataLossWatchOptions): DataLossWatc
   return {
     async markSeeded() {
       const stamp = String(Date.now());
-      await Promise.all(options.markerKeys().map((key) => options.marker.set(key, stamp)));
+      const keys = options.markerKeys();
+      await Promise.all(keys.map((key) => options.marker.set(key, stamp)));
+      written = new Set(keys);
       known = new Set(await runIds());
     },
     check,

@@ -32,8 +32,16 @@ export async function snapshot(
     });
   }
   const after = await slotLayout(client);
-  if (before !== after) throw new Error('cluster slots moved while the snapshot was taken');
+  if (before !== after) throw new SlotsMovingError('cluster slots moved while the snapshot was taken');
   return messages;
+}
+
+/** A Cluster slot moved or was migrating while the mirror's snapshot was read: Redis lost nothing. */
+export class SlotsMovingError extends Error {
+  constructor(what: string) {
+    super(what);
+    this.name = 'SlotsMovingError';
+  }
 }
 
 /** Keys starting with `prefix`, without the store's prefix, from every master. */
@@ -66,7 +74,7 @@ async function slotLayout(client: RedisClient): Promise<string> {
       const own = text.split('\n').find((line) => line.includes('myself')) ?? '';
       const fields = own.split(' ');
       if (fields.slice(8).some((slot) => slot.startsWith('['))) {
-        throw new Error('a cluster slot is migrating');
+        throw new SlotsMovingError('a cluster slot is migrating');
       }
       return `${fields[0]} ${fields.slice(8).join(' ')}`;
     }),

@@ -13,7 +13,7 @@ import { DeferredCounters } from './deferred-counters.ts';
 import type { MirrorMessage } from './key-mirror.ts';
 import { KeyMirror } from './key-mirror.ts';
 import { keysPerMaster, probeWrites, readEvictionPolicies } from './redis-nodes.ts';
-import { scan as scanMasters, snapshot as snapshotMasters } from './redis-snapshot.ts';
+import { SlotsMovingError, scan as scanMasters, snapshot as snapshotMasters } from './redis-snapshot.ts';
 import type { RedisTopology, Step } from './redis-topology.ts';
 import { createClient, execSteps, isReadOnlyReply, masters } from './redis-topology.ts';
 import { Reseeder } from './reseed.ts';
@@ -143,6 +143,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   // never copies a Redis that lost a revocation; a failed attempt, a lost subscription or a
   // subscription that comes back goes through a re-seed again.
   let syncing = false;
+  let snapshotRetry: NodeJS.Timeout | undefined;
   // Counts subscription losses: a snapshot taken across one is not trusted.
   let subscription = 0;
   const resync = async (): Promise<void> => {
@@ -159,9 +160,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       // A re-seed began meanwhile: it resets the mirror and loads it again when done.
       if (started.generation !== generation) return;
       mirror.finishSnapshot(keys);
-    } catch {
+    } catch (error) {
       mirror.reset();
-      reseeder.request('mirror resync');
+      // A reshard under way is no sign of lost data: Redis stays trusted (reads go to it directly)
+      // and the snapshot is simply taken again. Anything else puts Redis in doubt.
+      if (error instanceof SlotsMovingError) {
+        clearTimeout(snapshotRetry);
+        snapshotRetry = setTimeout(() => void resync(), 500).unref();
+      } else reseeder.request('mirror resync');
     } finally {
       syncing = false;
     }
@@ -358,6 +364,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         if (client.status === 'ready') reseeder.request('reconnect');
       },
       close: async () => {
+        clearTimeout(snapshotRetry);
         reseeder.close();
         watch.close();
         deferred?.close();
