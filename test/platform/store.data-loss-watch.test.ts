@@ -7,7 +7,7 @@ import { createDataLossWatch, runIdOf, SEED_MARKER_KEY } from '../../src/platfor
 
 const info = (runId: string) => `# Server\r\nredis_version:7.0.15\r\nrun_id:${runId}\r\ntcp_port:6379\r\n`;
 
-function world(runIds: string[], markerKeys = [SEED_MARKER_KEY]) {
+function world(runIds: string[], markerKeys: string[] = [SEED_MARKER_KEY]) {
   const keys = new Set<string>();
   const losses: string[] = [];
   const nodes = runIds.map((_, i) => ({ info: async () => info(runIds[i] as string) }));
@@ -65,6 +65,18 @@ describe('data-loss watch', () => {
     w.keys.delete('state:seeded:{1}');
     assert.equal(await w.watch.check(), true);
     assert.deepEqual(w.losses, ['marker missing']);
+    w.watch.close();
+  });
+
+  test('after a reshard a master left without a marker gets one; the moved ones still count', async () => {
+    const layout = ['state:seeded:{0}', 'state:seeded:{1}'];
+    const w = world(['aaa', 'bbb'], layout);
+    await w.watch.markSeeded();
+    layout[1] = 'state:seeded:{7}'; // {1}'s slot moved to the first master; the second needs a new one
+    assert.equal(await w.watch.check(), false, 'a reshard is not a loss');
+    assert.ok(w.keys.has('state:seeded:{7}'), 'the new marker is written');
+    w.keys.delete('state:seeded:{1}');
+    assert.equal(await w.watch.check(), true, 'a moved marker that disappears is a loss');
     w.watch.close();
   });
 });
