@@ -113,7 +113,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const guard = async <T>(work: () => Promise<T>, bypassWarming: boolean): Promise<T> => {
     try {
       if (client.status !== 'ready') await connected();
-      if (!bypassWarming) await reseeder.wait(options.reseedWaitMs ?? 3_000);
+      if (!bypassWarming && !reseeder.current) await reseeder.wait(options.reseedWaitMs ?? 3_000);
       try {
         return await work();
       } catch (error) {
