@@ -203,7 +203,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   };
   app.addHook('onReady', async () => {
     try {
-      await restoreState();
+      // The Redis store re-seeds itself from the database on connecting (the `reseed` below) and
+      // holds requests until it has: waiting for that here costs no second pass over every live
+      // revocation. The in-process store is filled here.
+      if (store.kind === 'redis') await store.ping();
+      else await restoreState();
     } catch (error) {
       // Redis is down at start-up: authenticated requests answer 503 until it is back, and the
       // store runs restoreState again when it connects.

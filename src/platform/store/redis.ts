@@ -146,8 +146,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   let snapshotRetry: NodeJS.Timeout | undefined;
   // Counts subscription losses: a snapshot taken across one is not trusted.
   let subscription = 0;
+  // Asked for while a snapshot was loading (a re-seed finished meanwhile, and that snapshot will
+  // discard itself): load again once it is over.
+  let resyncAgain = false;
   const resync = async (): Promise<void> => {
-    if (subscriber === undefined || syncing || mirror.synced) return;
+    if (syncing) {
+      resyncAgain = true;
+      return;
+    }
+    if (subscriber === undefined || mirror.synced) return;
     if (subscriber.status !== 'ready' || client.status !== 'ready') return;
     syncing = true;
     const started = { subscription, generation };
@@ -170,6 +177,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       } else reseeder.request('mirror resync');
     } finally {
       syncing = false;
+      if (resyncAgain) {
+        resyncAgain = false;
+        void resync();
+      }
     }
   };
   if (subscriber !== undefined) {
@@ -190,7 +201,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         reseeder.request('unreadable mirror message');
       }
     });
-    subscriber.on('ready', () => reseeder.request('subscription restored'));
+    // The first subscription needs no re-seed of its own (connecting already asked for one); a
+    // subscription that comes back does, since Redis may have lost keys while no message reached us.
+    let subscribedBefore = false;
+    subscriber.on('ready', () => {
+      if (subscribedBefore) reseeder.request('subscription restored');
+      else void resync();
+      subscribedBefore = true;
+    });
   }
 
   const snapshot = () => snapshotMasters(client, options.keyPrefix, MIRRORED_PREFIXES);
