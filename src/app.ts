@@ -28,6 +28,7 @@ import { createAutomatedResponse } from './features/protection/automated-respons
 import { createBruteForceLoginHooks } from './features/protection/brute-force.ts';
 import type { IpBlocks } from './features/protection/ip-blocks.ts';
 import { createIpBlocks } from './features/protection/ip-blocks.ts';
+import { createKnownAddresses } from './features/protection/known-addresses.ts';
 import type { RequestGate } from './features/protection/request-gate.ts';
 import { createRequestGate } from './features/protection/request-gate.ts';
 import { createUserThrottles } from './features/protection/throttles.ts';
@@ -89,6 +90,8 @@ export interface BuildOptions {
   processMetrics?: boolean;
   /** One of WORKERS > 1 node:cluster workers: /metrics then reports the instance as a whole. */
   clusterWorker?: boolean;
+  /** How brute-force slowdowns wait (tests record the delays instead of sleeping). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -171,7 +174,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     store,
     fallbackStore,
     securityEvents,
+    knownAddresses: createKnownAddresses({ db, store }),
     base: createDefaultLoginHooks({ securityEvents, metrics }),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   installActiveSessionsGauge(metrics.activeSessions, db);
   watchStore(metrics, store);

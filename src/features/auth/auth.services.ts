@@ -2,15 +2,19 @@
 // each route plugin may build its own set.
 import type { AppDeps } from '../../app.ts';
 import { createUserAdmin, type UserAdmin } from '../users/users.service.ts';
+import { createDeviceCookies, type DeviceCookies } from './device-cookie.ts';
 import { createLoginService, type LoginService } from './login.service.ts';
 import { createRevoker, type Revoker } from './revocation.service.ts';
 import { createSessionService, type SessionService } from './sessions.service.ts';
+import { createUsernameHash, type UsernameHash } from './typed-username.ts';
 
 export interface AuthServices {
   revoker: Revoker;
   sessions: SessionService;
   login: LoginService;
   userAdmin: UserAdmin;
+  deviceCookies: DeviceCookies;
+  usernameHash: UsernameHash;
 }
 
 export function createAuthServices(deps: AppDeps): AuthServices {
@@ -19,7 +23,15 @@ export function createAuthServices(deps: AppDeps): AuthServices {
     accessTokenLifetimeMs: deps.config.accessTokenExpireMinutes * 60_000,
   });
   const sessions = createSessionService({ tokens: deps.tokens, config: deps.config });
-  const login = createLoginService({ ...deps, hooks: deps.loginHooks, sessions });
+  const deviceCookies = createDeviceCookies(deps.config.secretKey);
+  const usernameHash = createUsernameHash(deps.config.secretKey);
+  const login = createLoginService({
+    ...deps,
+    hooks: deps.loginHooks,
+    sessions,
+    deviceCookies,
+    usernameHash,
+  });
   const userAdmin = createUserAdmin({ revoker, metrics: deps.metrics, securityEvents: deps.securityEvents });
-  return { revoker, sessions, login, userAdmin };
+  return { revoker, sessions, login, userAdmin, deviceCookies, usernameHash };
 }

@@ -13,8 +13,15 @@ import type { Metrics } from '../../platform/metrics.ts';
 import type { SecurityEventRecorder } from '../audit/security-events.ts';
 
 export interface LoginAttempt {
-  /** The normalised e-mail the client gave (not necessarily an existing account). */
+  /**
+   * The normalised e-mail the client gave (not necessarily an existing account): never recorded
+   * as such unless it names an account (see typedUsername).
+   */
   email: string;
+  /** Keyed hash of `email` (typed-username.ts): what events say of a name that is no account. */
+  usernameHash: string;
+  /** The nonce of a valid device cookie issued to this account, if the client presented one. */
+  device?: string | undefined;
   ip: string;
   requestId: string;
   userAgent: string | undefined;
@@ -25,6 +32,17 @@ export interface LoginAttempt {
 export interface LoginAccount {
   userId: string;
   tenantId: string;
+}
+
+/**
+ * The typed username as events may keep it: the e-mail when it names an existing account, otherwise
+ * only its keyed hash (a password typed into the e-mail field must not be stored, logged or alerted).
+ */
+export function typedUsername(
+  attempt: LoginAttempt,
+  account: LoginAccount | null | undefined,
+): { email: string } | { username_hash: string } {
+  return account ? { email: attempt.email } : { username_hash: attempt.usernameHash };
 }
 
 export type LoginFailureReason = 'unknown_email' | 'wrong_password';
@@ -52,7 +70,7 @@ export function createDefaultLoginHooks(deps: {
         userId: account?.userId,
         tenantId: account?.tenantId,
         requestId: attempt.requestId,
-        details: { email: attempt.email, context: attempt.context },
+        details: { ...typedUsername(attempt, account), context: attempt.context },
       });
     },
     async onSuccess() {},

@@ -20,10 +20,13 @@ import type { SecurityEventRecorder } from '../audit/security-events.ts';
 import type { InTenant } from '../audit/tenant-transaction.ts';
 import { normaliseEmail } from '../users/account-input.ts';
 import { updatePasswordHash } from '../users/users.repository.ts';
+import type { DeviceCookies } from './device-cookie.ts';
+import { deviceCookie } from './device-cookie.ts';
 import { findLoginAccount } from './login.repository.ts';
 import type { LoginAttempt, LoginHooks } from './login-hooks.ts';
 import type { SessionService, TokenPair } from './sessions.service.ts';
 import { clientInfo } from './sessions.service.ts';
+import type { UsernameHash } from './typed-username.ts';
 
 export const INVALID_CREDENTIALS_DETAIL = 'Incorrect username or password';
 
@@ -37,8 +40,14 @@ export function inactiveUser(): AppError {
   return new AppError(400, 'INACTIVE_USER', 'Inactive user');
 }
 
+export interface LoginResult {
+  pair: TokenPair;
+  /** A fresh device cookie for this account (device-cookie.ts), for the client to keep. */
+  deviceCookie: string;
+}
+
 export interface LoginService {
-  login(request: FastifyRequest, credentials: { username: string; password: string }): Promise<TokenPair>;
+  login(request: FastifyRequest, credentials: { username: string; password: string }): Promise<LoginResult>;
 }
 
 export function createLoginService(deps: {
@@ -49,6 +58,8 @@ export function createLoginService(deps: {
   sessions: SessionService;
   securityEvents: SecurityEventRecorder;
   metrics: Metrics;
+  deviceCookies: DeviceCookies;
+  usernameHash: UsernameHash;
 }): LoginService {
   const cost = deps.config.passwordHashCost;
 
@@ -57,8 +68,11 @@ export function createLoginService(deps: {
       const stopTimer = deps.metrics.authDuration.startTimer();
       let outcome = 'error';
       try {
+        const email = normaliseEmail(credentials.username).slice(0, 320);
         const attempt: LoginAttempt = {
-          email: normaliseEmail(credentials.username).slice(0, 320),
+          email,
+          usernameHash: deps.usernameHash(email),
+          device: deps.deviceCookies.verify(deviceCookie(request), email),
           ip: request.ip,
           requestId: request.id,
           userAgent: clientInfo(request).userAgent ?? undefined,
@@ -117,7 +131,7 @@ export function createLoginService(deps: {
           { tenantId: account.tenant_id, actor: { userId: account.user_id, email: account.email } },
         );
         outcome = 'success';
-        return pair;
+        return { pair, deviceCookie: deps.deviceCookies.issue(email) };
       } finally {
         stopTimer({ outcome });
       }

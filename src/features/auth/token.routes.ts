@@ -8,6 +8,7 @@ import type { AppDeps } from '../../app.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
 import { ErrorBody, TokenFormBody, TokenJsonBody, TokenResponse } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
+import { setDeviceCookie } from './device-cookie.ts';
 import { acceptFormBodies, FORM_CONTENT_TYPE } from './form-body.ts';
 import { requireCsrfProof } from './refresh-cookie.ts';
 import { tokenResponse } from './token-response.ts';
@@ -62,7 +63,13 @@ export async function tokenRoute(
       }
       const cookieMode = body.cookie === true || body.cookie === 'true';
       if (cookieMode) await requireCsrfProof(request, deps.config, deps.securityEvents, { originOnly: true });
-      const pair = await services.login.login(request, { username, password: body.password });
+      const { pair, deviceCookie } = await services.login.login(request, {
+        username,
+        password: body.password,
+      });
+      // Every client that logs in may keep a device cookie: its later logins are not slowed by
+      // others' failures against the account (brute-force.ts).
+      setDeviceCookie(request, reply, deps.config, deviceCookie);
       return tokenResponse(request, reply, deps.config, pair, cookieMode);
     },
   );

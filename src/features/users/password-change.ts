@@ -15,7 +15,7 @@ import type { AuthContext } from '../auth/authenticate.ts';
 import type { LoginAttempt } from '../auth/login-hooks.ts';
 import { afterMark } from '../auth/revocation.service.ts';
 import { clientInfo, type TokenPair } from '../auth/sessions.service.ts';
-import { acceptNewPassword } from './account-input.ts';
+import { acceptNewPassword, normaliseEmail } from './account-input.ts';
 import { findPasswordHash, findUser, updatePasswordHash } from './users.repository.ts';
 import { userNotFound } from './users.service.ts';
 
@@ -39,6 +39,8 @@ export async function changePassword(
   const who = { tenantId: auth.tenantId, userId: auth.userId };
   const attempt: LoginAttempt = {
     email: auth.email,
+    // Hashed as login hashes what it is typed, so both count against the same account.
+    usernameHash: services.usernameHash(normaliseEmail(auth.email)),
     ip: request.ip,
     requestId: request.id,
     userAgent: clientInfo(request).userAgent ?? undefined,
