@@ -128,7 +128,9 @@ describe('POST /auth/token', () => {
     await login(t, ghost, 'Wrong-Password-1!');
     const events = (await securityEvents(t, 'login_failed')).slice(before);
     const mine = events.find((e) => (e.details as { email?: string }).email === account.email);
-    const theirs = events.find((e) => (e.details as { email?: string }).email === ghost);
+    // A name that is no account is kept only as its keyed hash (issue 14 item 10).
+    assert.ok(!events.some((e) => JSON.stringify(e.details).includes(ghost)));
+    const theirs = events.find((e) => (e.details as { username_hash?: string }).username_hash !== undefined);
     assert.equal(mine?.tenant_id, account.tenantId);
     assert.equal(mine?.user_id, account.userId);
     assert.equal(theirs?.tenant_id, null);
