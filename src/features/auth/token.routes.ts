@@ -29,7 +29,9 @@ export async function tokenRoute(
         summary: 'Log in: OAuth2 password form or JSON {username|email, password}',
         description:
           'Unknown e-mail and wrong password get the same 401. Form fields grant_type (must be "password"), ' +
-          'scope, client_id and client_secret are accepted and ignored. `cookie`: see the schema.',
+          'scope, client_id and client_secret are accepted and ignored. `cookie`: see the schema. ' +
+          'A successful login also sets the HttpOnly device cookie tw_device (Path=/api/v1/auth): ' +
+          "presented later, it spares this account's logins the slowdown others' failures cause.",
         body: {
           content: {
             'application/json': { schema: TokenJsonBody },
