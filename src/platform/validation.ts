@@ -7,6 +7,7 @@ import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import { DATE_TIME_RULE, isInstant } from './instants.ts';
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -25,8 +26,12 @@ const common: Options = {
   messages: true,
 };
 
-const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false }));
-const textAjv = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
+// `date-time` is ours (platform/instants.ts): ajv-formats' version takes leap seconds, year 0000
+// and offsets past year 9999, which a Date or PostgreSQL then refused as a 500.
+const withFormats = (ajv: Ajv): Ajv =>
+  addFormats(ajv).addFormat('date-time', { type: 'string', validate: isInstant });
+const bodyAjv = withFormats(new Ajv({ ...common, coerceTypes: false }));
+const textAjv = withFormats(new Ajv({ ...common, coerceTypes: 'array' }));
 
 type JsonSchema = Record<string, unknown>;
 
@@ -155,6 +160,7 @@ function issueOf(error: FastifySchemaValidationError | ErrorObject, part: string
     case 'anyOf':
       return { loc, msg: 'Input should be one of the allowed values', type: 'enum' };
     case 'format':
+      if (params.format === 'date-time') return { loc, msg: DATE_TIME_RULE, type: 'date-time_format' };
       return { loc, msg: `Input should be a valid ${params.format}`, type: `${params.format}_format` };
     case 'pattern':
       return { loc, msg: 'String does not match the expected pattern', type: 'string_pattern_mismatch' };
