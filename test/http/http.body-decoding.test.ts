@@ -111,12 +111,12 @@ describe('request body decoding (issue 14 item 11)', () => {
   });
 
   test('a JSON escape of a lone surrogate (no UTF-8 exists for it) is a 422 on its field; an escaped pair is read', async () => {
-    for (const escape of ['\\ud800', '\\udfff', '\\ud83e\\ud83e']) {
+    for (const sequence of ['\\ud800', '\\udfff', '\\ud83e\\ud83e']) {
       const res = await t.app.inject({
         method: 'PATCH',
         url: '/api/v1/users/me',
         headers: { ...admin.headers, ...JSON_TYPE },
-        payload: `{"full_name":"Ada ${escape}"}`,
+        payload: `{"full_name":"Ada ${sequence}"}`,
       });
       assert.equal(res.statusCode, 422, res.body);
       assert.deepEqual(res.json().detail[0].loc, ['body', 'full_name']);
