@@ -1,5 +1,6 @@
-// Values that look right on the outside and are wrong inside (issue 14, item 3): cursors that are
-// valid base64url around contents no service issued, and date-times at the edges of RFC 3339.
+// Values that look right on the outside and are wrong inside (issue 14, items 3 and 11): cursors
+// that are valid base64url around contents no service issued, date-times at the edges of RFC 3339,
+// and bodies with bytes that are not UTF-8.
 // Both got past a first check (a base64 decode and a pattern; ajv's `date-time` format) and then
 // failed in PostgreSQL or a JS Date as 500s, which only values generated field by field find.
 import fc from 'fast-check';
@@ -182,3 +183,27 @@ export const edgeDateTime: fc.Arbitrary<string> = fc.oneof(
         `${digits(f.hour, 2)}:${digits(f.minute, 2)}:${digits(f.second, 2)}${f.fraction}${f.zone}`,
     ),
 );
+
+// Byte sequences RFC 3629 forbids: a lead byte without its continuation (0xC3 0x28), a lone
+// continuation, an overlong "/", an encoded surrogate, a code point past U+10FFFF, 0xFE and 0xFF.
+const NOT_UTF8: readonly number[][] = [
+  [0xc3, 0x28],
+  [0x80],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xfe],
+  [0xff],
+];
+
+/**
+ * `text` (a body the generators made) with bytes that are not UTF-8 spliced in somewhere, as hex so
+ * that a failing request prints whole. Decoded leniently, it would reach the handler with U+FFFD.
+ */
+export function withInvalidUtf8(text: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return fc.tuple(text, fc.constantFrom(...NOT_UTF8), fc.nat()).map(([body, bytes, at]) => {
+    const utf8 = Buffer.from(body, 'utf8');
+    const cut = utf8.length === 0 ? 0 : at % (utf8.length + 1);
+    return Buffer.concat([utf8.subarray(0, cut), Buffer.from(bytes), utf8.subarray(cut)]).toString('hex');
+  });
+}
