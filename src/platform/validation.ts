@@ -7,6 +7,7 @@ import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import { DATE_TIME_RULE, isInstant } from './instants.ts';
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -25,8 +26,12 @@ const common: Options = {
   messages: true,
 };
 
-const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false }));
-const textAjv = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
+// `date-time` is ours (platform/instants.ts): ajv-formats' version takes leap seconds, year 0000
+// and offsets past year 9999, which a Date or PostgreSQL then refused as a 500.
+const withFormats = (ajv: Ajv): Ajv =>
+  addFormats(ajv).addFormat('date-time', { type: 'string', validate: isInstant });
+const bodyAjv = withFormats(new Ajv({ ...common, coerceTypes: false }));
+const textAjv = withFormats(new Ajv({ ...common, coerceTypes: 'array' }));
 
 type JsonSchema = Record<string, unknown>;
 
@@ -63,37 +68,51 @@ function closeObjects(schema: unknown): unknown {
 }
 
 export function compileValidator({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
-  if (httpPart === 'body') return refusingNul(bodyAjv.compile(closeObjects(schema) as JsonSchema));
-  return refusingNul(textAjv.compile(schema as JsonSchema));
+  if (httpPart === 'body') return refusingUnstorable(bodyAjv.compile(closeObjects(schema) as JsonSchema));
+  return refusingUnstorable(textAjv.compile(schema as JsonSchema));
 }
 
-/** Where in `data` a string holds U+0000 (as an Ajv instancePath), or undefined. */
-function nulAt(data: unknown, path = ''): string | undefined {
-  if (typeof data === 'string') return data.includes('\u0000') ? path : undefined;
+// A UTF-16 code unit of a surrogate pair with no partner (a JSON `"\ud800"` escape): no UTF-8
+// encoding exists for it, so the database drivers would silently store U+FFFD instead.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+interface Unstorable {
+  at: string;
+  keyword: 'nul' | 'surrogate';
+}
+
+/** Where in `data` (as an Ajv instancePath) a string holds U+0000 or a lone surrogate. */
+function unstorableAt(data: unknown, path = ''): Unstorable | undefined {
+  if (typeof data === 'string') {
+    if (data.includes('\u0000')) return { at: path, keyword: 'nul' };
+    return LONE_SURROGATE.test(data) ? { at: path, keyword: 'surrogate' } : undefined;
+  }
   if (data === null || typeof data !== 'object') return undefined;
   for (const [key, value] of Object.entries(data)) {
-    const at = nulAt(value, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
-    if (at !== undefined) return at;
+    const found = unstorableAt(value, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    if (found !== undefined) return found;
   }
   return undefined;
 }
 
 /**
  * PostgreSQL text cannot hold U+0000: a NUL in any string of a body, query or path would reach
- * the database as an error (a 500). It is refused here, in every part of every request, as a 422.
- * The wrapper keeps Ajv's own properties (Fastify passes parentData when `schemaEnv` is set).
+ * the database as an error (a 500). Nor can UTF-8 hold a lone surrogate, which would be stored as
+ * U+FFFD, not as sent (issue 14, item 11). Both are refused here, in every part of every request,
+ * as a 422. The wrapper keeps Ajv's own properties (Fastify passes parentData when `schemaEnv` is set).
  */
-function refusingNul(validate: ValidateFunction): ValidateFunction {
+function refusingUnstorable(validate: ValidateFunction): ValidateFunction {
   const wrapped = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
-    const at = nulAt(data);
-    if (at !== undefined) {
+    const found = unstorableAt(data);
+    if (found !== undefined) {
       wrapped.errors = [
         {
-          keyword: 'nul',
-          instancePath: at,
+          keyword: found.keyword,
+          instancePath: found.at,
           schemaPath: '#',
           params: {},
-          message: 'String should not contain NUL',
+          message:
+            found.keyword === 'nul' ? 'String should not contain NUL' : 'String should be valid Unicode',
         },
       ];
       return false;
@@ -155,11 +174,18 @@ function issueOf(error: FastifySchemaValidationError | ErrorObject, part: string
     case 'anyOf':
       return { loc, msg: 'Input should be one of the allowed values', type: 'enum' };
     case 'format':
+      if (params.format === 'date-time') return { loc, msg: DATE_TIME_RULE, type: 'date-time_format' };
       return { loc, msg: `Input should be a valid ${params.format}`, type: `${params.format}_format` };
     case 'pattern':
       return { loc, msg: 'String does not match the expected pattern', type: 'string_pattern_mismatch' };
     case 'nul':
       return { loc, msg: 'String should not contain NUL characters', type: 'string_nul' };
+    case 'surrogate':
+      return {
+        loc,
+        msg: 'String should be valid Unicode (no unpaired surrogate escapes)',
+        type: 'string_unicode',
+      };
     default:
       return { loc, msg: error.message ?? 'Invalid value', type: error.keyword ?? 'value_error' };
   }

@@ -65,6 +65,7 @@ describe('every route, fuzzed from its schema', () => {
       url: request.url,
       headers: { ...request.headers, ...(authorization ? { authorization } : {}) },
       ...(request.payload !== undefined ? { payload: request.payload } : {}),
+      ...(request.payloadHex !== undefined ? { payload: Buffer.from(request.payloadHex, 'hex') } : {}),
       remoteAddress: request.remoteAddress,
     });
   }

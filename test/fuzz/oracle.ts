@@ -15,6 +15,8 @@ export interface RouteGuards {
 }
 
 const CODE = /^[A-Z][A-Z0-9_]*$/;
+// Methods whose bodies Fastify reads (DELETE's too when it has a length, as every generated one has).
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // Traces of internals that must never reach a client (CONTRACT: no stack traces, SQL or secrets).
 const INTERNALS = [
@@ -62,7 +64,9 @@ const decoded = (text: string): string => {
 // Each part is decoded on its own: one malformed escape (a fuzzed header) must not hide that the
 // form body carried someone's e-mail as `name%40example.test`.
 const sentText = (request: FuzzRequest): string => {
-  const parts = [request.url, request.payload ?? '', ...Object.values(request.headers).map(String)];
+  const body =
+    request.payloadHex === undefined ? '' : Buffer.from(request.payloadHex, 'hex').toString('utf8');
+  const parts = [request.url, request.payload ?? '', body, ...Object.values(request.headers).map(String)];
   return [...parts, ...parts.map(decoded)].join('\n');
 };
 
@@ -132,6 +136,10 @@ function checkShape(
   if (String(res.headers['content-type'] ?? '').startsWith('application/json')) {
     for (const pattern of INTERNALS)
       if (pattern.test(res.body)) problems.push(`answer shows internals: ${pattern}`);
+  }
+  // A body that is not UTF-8 is refused whole (issue 14, item 11), never read with U+FFFD in it.
+  if (request.payloadHex !== undefined && status < 400 && BODY_METHODS.has(request.method)) {
+    problems.push(`a body that is not UTF-8 was accepted (${status})`);
   }
   const granted = status < 400;
   if (guards && granted && request.method !== 'OPTIONS') {

@@ -3,6 +3,7 @@
 // nesting, malformed JSON, wrong content types, non-uuid ids — sent as one of the identities.
 // A request is plain data, so fast-check prints it whole when a property fails.
 import fc from 'fast-check';
+import { withInvalidUtf8 } from './crafted-values.ts';
 import {
   hostileString,
   malformedBodyText,
@@ -25,6 +26,8 @@ export interface FuzzRequest {
   url: string;
   headers: Record<string, string>;
   payload?: string;
+  /** A body that no string holds (bytes that are not UTF-8), in hex; sent instead of `payload`. */
+  payloadHex?: string;
   remoteAddress: string;
 }
 
@@ -146,7 +149,7 @@ function formText(value: unknown): string {
   ).toString();
 }
 
-function body(route: FuzzRoute, hints: Hints): fc.Arbitrary<{ type?: string; text?: string }> {
+function body(route: FuzzRoute, hints: Hints): fc.Arbitrary<{ type?: string; text?: string; hex?: string }> {
   const types = Object.keys(route.bodies);
   const junkType = fc.constantFrom(
     'text/plain',
@@ -169,6 +172,10 @@ function body(route: FuzzRoute, hints: Hints): fc.Arbitrary<{ type?: string; tex
       { weight: 5, arbitrary: objectValue(schema, hints).map((v) => ({ type, text: serialise(v) })) },
       { weight: 4, arbitrary: mutatedObject(schema, hints).map((v) => ({ type, text: serialise(v) })) },
       { weight: 1, arbitrary: malformedBodyText.map((text) => ({ type, text })) },
+      {
+        weight: 1,
+        arbitrary: withInvalidUtf8(objectValue(schema, hints).map(serialise)).map((hex) => ({ type, hex })),
+      },
     );
   });
   return fc.oneof(
@@ -232,6 +239,7 @@ export function requestsFor(route: FuzzRoute, hintsFor: (tenant: 'A' | 'B' | nul
           url: `${filled}${query}`,
           headers: { ...headers, ...(b.type ? { 'content-type': b.type } : {}) },
           ...(b.text !== undefined ? { payload: b.text } : {}),
+          ...(b.hex !== undefined ? { payloadHex: b.hex } : {}),
           remoteAddress: ip,
         };
       });

@@ -1,7 +1,9 @@
 // Values that satisfy a JSON schema, so that generated requests get past validation and reach the
-// handlers. Field names steer values towards the ones that matter: the ids, e-mails, passwords and
+// handlers; for date-times and opaque cursors, also values at the edge of valid (crafted-values.ts),
+// which a first check lets through and a later one must still refuse. Field names steer values towards the ones that matter: the ids, e-mails, passwords and
 // refresh tokens of the seeded tenants, URLs the SSRF policy must judge.
 import fc from 'fast-check';
+import { craftedCursor, edgeDateTime } from './crafted-values.ts';
 import type { JsonSchema } from './routes.ts';
 
 /** Values the world knows, offered next to random ones. */
@@ -52,10 +54,14 @@ function stringValue(schema: JsonSchema, name: string, hints: Hints): fc.Arbitra
   }
   if (pattern !== undefined) return fc.stringMatching(new RegExp(pattern));
   if (schema.format === 'date-time') {
-    return fc
+    const plain = fc
       .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
       .map((d) => d.toISOString());
+    return fc.oneof({ weight: 3, arbitrary: plain }, { weight: 2, arbitrary: edgeDateTime });
   }
+  // A cursor is opaque: what a client can send is any base64url, most usefully of contents that
+  // nearly pass (issue 14: a valid-looking timestamp that PostgreSQL refused was a 500).
+  if (name === 'cursor') return craftedCursor(hints.ids);
   if (/email/.test(name)) return fc.oneof(fc.constantFrom(...hints.emails), freshEmail);
   if (/password/.test(name)) return fc.oneof(fc.constantFrom(...hints.passwords), strongPassword);
   if (name === 'username') return fc.oneof(fc.constantFrom(...hints.emails), freshEmail);

@@ -116,11 +116,14 @@ describe('request limits', () => {
     }
   });
 
-  test('malformed and empty JSON bodies are 400', async () => {
-    for (const body of ['{', '{"a":1', '', 'nul']) {
+  test('malformed JSON bodies are 400; an empty one is no body (issue 14 item 11)', async () => {
+    for (const body of ['{', '{"a":1', ' ', 'nul']) {
       const res = await post('/test/echo', body);
       assert.equal(res.statusCode, 400, JSON.stringify(body));
     }
+    const empty = await post('/test/echo', '');
+    assert.equal(empty.statusCode, 200, empty.body);
+    assert.deepEqual(empty.json(), {});
   });
 
   test('a string or array without a bound in its schema is capped at the default', async () => {

@@ -4,6 +4,7 @@
 // opaque to clients and checked strictly, since it reaches SQL: a cursor this service did not
 // issue is a 422, never a 500.
 import { ValidationFailed } from '../../platform/errors.ts';
+import { DATE_TIME_RULE, parseInstant } from '../../platform/instants.ts';
 import type { AuditRecordRow } from './audit.repository.ts';
 import type { AuditRecordView, SecurityEventView } from './audit.schemas.ts';
 import type { SecurityEventRow } from './security-events.repository.ts';
@@ -29,10 +30,25 @@ export function decodeCursor(kind: CursorKind, cursor: string | undefined): numb
   return Number(match[2]);
 }
 
-/** The time window of a query; an empty or inverted window is a client error, not an empty page. */
+/** `since` or `until` as an instant; the schema's `date-time` format has already said yes. */
+function instantOf(query: { since?: string; until?: string }, name: 'since' | 'until'): Date | undefined {
+  const text = query[name];
+  if (text === undefined) return undefined;
+  const instant = parseInstant(text);
+  if (instant === undefined) {
+    throw new ValidationFailed([{ loc: ['query', name], msg: DATE_TIME_RULE, type: 'date-time_format' }]);
+  }
+  return instant;
+}
+
+/**
+ * The time window of a query; an empty or inverted window is a client error, not an empty page.
+ * Read with the same parser as the schema's format (never `new Date(text)`, which takes other
+ * spellings and makes Invalid Dates of a leap second).
+ */
 export function timeWindow(query: { since?: string; until?: string }): { since?: Date; until?: Date } {
-  const since = query.since === undefined ? undefined : new Date(query.since);
-  const until = query.until === undefined ? undefined : new Date(query.until);
+  const since = instantOf(query, 'since');
+  const until = instantOf(query, 'until');
   if (since !== undefined && until !== undefined && since.getTime() >= until.getTime()) {
     throw new ValidationFailed([
       { loc: ['query', 'until'], msg: 'until must be later than since', type: 'value_error' },

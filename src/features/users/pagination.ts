@@ -1,7 +1,8 @@
 // Cursor pagination as every list of the contract does it: `?limit=1..100` (default 50) and an
 // opaque `?cursor=` that encodes the last item's position (sort key and id). The sort key is the
-// database's own text form of the timestamp, so no precision is lost on the way through JavaScript.
-import { isUuid } from '../../platform/db/index.ts';
+// database's own text form of the timestamp, so no precision is lost on the way through JavaScript;
+// a key that comes back is checked to be a timestamp PostgreSQL takes (never a 22008 error, a 500).
+import { isTimestampText, isUuid } from '../../platform/db/index.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
 
 export interface Position {
@@ -26,7 +27,7 @@ export function decodeCursor(cursor: string | undefined): Position | undefined {
     Array.isArray(value) &&
     value.length === 2 &&
     typeof value[0] === 'string' &&
-    /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/.test(value[0]) &&
+    isTimestampText(value[0]) &&
     isUuid(value[1])
   ) {
     return { key: value[0], id: value[1] };

@@ -7,7 +7,13 @@ import type { Database } from './types.ts';
 export type { MigrateResult } from './migrator.ts';
 export { assertSchemaCurrent, migrate } from './migrator.ts';
 export { assertSeesEveryTenant } from './owner-rights.ts';
-export { epochMicros, isoTimestamp, isoTimestampOrNull, timestampTextSql } from './timestamps.ts';
+export {
+  epochMicros,
+  isoTimestamp,
+  isoTimestampOrNull,
+  isTimestampText,
+  timestampTextSql,
+} from './timestamps.ts';
 export type { Database, Queryable, QueryResult, RuntimeLogin, Tx } from './types.ts';
 export { EMBEDDED_RUNTIME_ROLE, isUuid } from './types.ts';
 

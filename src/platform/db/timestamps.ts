@@ -2,6 +2,7 @@
 // JS Dates: on a list endpoint, building a Date per value (a regular expression each) and then
 // formatting it again was a tenth of the request's CPU. Request transactions run in UTC (the scope
 // sets TimeZone per transaction; PGlite's default), so the common case is a few slices; any other offset takes the exact path.
+import { isCalendarDate } from '../instants.ts';
 
 /** `column` as PostgreSQL's text, under the same name (read it with the functions below). */
 export function timestampTextSql(column: string): string {
@@ -10,6 +11,30 @@ export function timestampTextSql(column: string): string {
 
 const PLAIN =
   /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?([+-]\d\d)(?::(\d\d))?(?::(\d\d))?$/;
+
+// PostgreSQL's limit on a time zone displacement in timestamptz input (±15:59:59).
+const MAX_OFFSET_HOURS = 15;
+
+/**
+ * Whether `text`, in the form above, is a timestamptz PostgreSQL takes: a calendar day of years
+ * 0001–9999, a time of day without a leap second or 24:00, an offset within ±15:59:59. A text form
+ * that comes back from a client (a cursor) must pass this before it reaches SQL: the pattern alone
+ * let `2024-13-45 99:99:99+00` through to a 22008 error.
+ */
+export function isTimestampText(text: string): boolean {
+  const match = PLAIN.exec(text);
+  if (match === null) return false;
+  const [year, month, day, hour, minute, second, , offH, offM = '0', offS = '0'] = match.slice(1);
+  return (
+    isCalendarDate(Number(year), Number(month), Number(day)) &&
+    Number(hour) <= 23 &&
+    Number(minute) <= 59 &&
+    Number(second) <= 59 &&
+    Math.abs(Number(offH)) <= MAX_OFFSET_HOURS &&
+    Number(offM) <= 59 &&
+    Number(offS) <= 59
+  );
+}
 
 /** Microseconds since the epoch, exact (a double holds them exactly for years 1 to 9999). */
 export function epochMicros(text: string): number {

@@ -4,6 +4,7 @@
 // 13.1.x resource limits), and it must be UTF-8, the only encoding JSON has (RFC 8259 §8.1).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
+import { decodeUtf8 } from './utf8.ts';
 
 /** No request schema of ours nests more than a few levels; 20 leaves room and stops abuse. */
 export const MAX_JSON_DEPTH = 20;
@@ -56,16 +57,28 @@ function foreignCharset(contentType: string | undefined): boolean {
   return value !== 'utf-8' && value !== 'utf8';
 }
 
-/** Replaces the root JSON parser and drops text/plain, so a text body on a JSON route is a 415. */
+/**
+ * Replaces the root JSON parser and drops text/plain, so a text body on a JSON route is a 415.
+ * The body arrives as bytes and is decoded strictly (invalid UTF-8 is a 400, never U+FFFD). An
+ * empty body is no body: clients that always send `Content-Type: application/json` (a logout, a
+ * cookie refresh, a DELETE) are answered as if they had sent none, and a route that requires a
+ * body refuses the missing one through its schema (422), as it does without a content type.
+ */
 export function installJsonBodyParser(app: FastifyInstance, bodyLimit: number): void {
   const secureParse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
     'application/json',
-    { parseAs: 'string', bodyLimit },
+    { parseAs: 'buffer', bodyLimit },
     (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
       if (foreignCharset(request.headers['content-type'])) return done(unsupportedCharset());
+      if (body.length === 0) return done(null, undefined);
+      let text: string;
+      try {
+        text = typeof body === 'string' ? body : decodeUtf8(body);
+      } catch (error) {
+        return done(error as Error);
+      }
       if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return done(jsonTooDeep());
       secureParse(request, text, done);
     },
