@@ -3,7 +3,13 @@
 // hand-written copy. A bad value stops start-up with a message naming the variable.
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { KeyConfigurationError, parseEncryptionKeys, parseSecretKeys } from './platform/crypto/index.ts';
+import {
+  decodeEncryptionKey,
+  KeyConfigurationError,
+  keyWeakness,
+  parseEncryptionKeys,
+  parseSecretKeys,
+} from './platform/crypto/index.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -130,8 +136,22 @@ function cidrList(env: string): Setting<readonly string[]> {
   });
 }
 
+// CONTRACT.md: `production`, `development`, `test` or unset, nothing else. A near miss
+// (`Production`, `'production '`) used to run development mode: no HTTPS, no HSTS, generated secrets.
+const NODE_ENVS = ['production', 'development', 'test'] as const;
+
 const schema = {
-  nodeEnv: text('NODE_ENV', 'development'),
+  nodeEnv: setting('NODE_ENV', (raw, env): (typeof NODE_ENVS)[number] => {
+    if (raw === undefined || raw === '') return 'development';
+    const value = NODE_ENVS.find((name) => name === raw);
+    if (value === undefined) {
+      throw new ConfigError(
+        env,
+        `must be exactly production, development or test (or unset), got ${JSON.stringify(raw)}`,
+      );
+    }
+    return value;
+  }),
   port: integer('PORT', 8000, 0, 65535),
   host: text('HOST', '127.0.0.1'),
   debug: boolean('DEBUG', false),
@@ -183,6 +203,43 @@ const schema = {
 };
 
 type Schema = typeof schema;
+type Values = { [K in keyof Schema]: ReturnType<Schema[K]['parse']> };
+
+/** At least as long as SECRET_KEY must be: the bearer secrets production takes (METRICS_TOKEN…). */
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Production refuses keys that are short, repetitive or all zero (CONTRACT.md), each key of a list
+ * on its own, naming the variable and the key's position, never its content. Runs after the keys
+ * were parsed, so every ENCRYPTION_KEY entry decodes.
+ */
+function refuseWeakSecrets(config: Values): void {
+  const secrets: [string, readonly (Uint8Array | undefined)[]][] = [
+    ['SECRET_KEY', config.secretKey.map((key) => Buffer.from(key, 'utf8'))],
+    ['ENCRYPTION_KEY', config.encryptionKey.map(decodeEncryptionKey)],
+  ];
+  for (const [variable, value] of [
+    ['METRICS_TOKEN', config.metricsToken],
+    ['ALERT_WEBHOOK_SECRET', config.alertWebhookSecret],
+  ] as const) {
+    if (value === undefined) continue;
+    if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) {
+      throw new ConfigError(variable, `must be at least ${MIN_SECRET_BYTES} bytes in production`);
+    }
+    secrets.push([variable, [Buffer.from(value, 'utf8')]]);
+  }
+  for (const [variable, keys] of secrets) {
+    keys.forEach((key, i) => {
+      const weakness = key === undefined ? 'cannot be decoded' : keyWeakness(key);
+      if (weakness === undefined) return;
+      const which = keys.length > 1 ? `key ${i + 1} ` : '';
+      throw new ConfigError(
+        variable,
+        `${which}${weakness}; production needs a generated key (e.g. \`openssl rand -base64 32\`)`,
+      );
+    });
+  }
+}
 export type Config = Readonly<{ [K in keyof Schema]: ReturnType<Schema[K]['parse']> }> & {
   readonly production: boolean;
 };
@@ -197,7 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [key, item] of Object.entries(schema) as [string, Setting<unknown>][]) {
     values[key] = item.parse(env[item.env], item.env);
   }
-  const config = values as { [K in keyof Schema]: ReturnType<Schema[K]['parse']> };
+  const config = values as Values;
   const production = config.nodeEnv === 'production';
 
   if (production) {
@@ -228,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw error;
     }
   }
+  if (production) refuseWeakSecrets(config);
   const redisChoices = [
     config.redisUrl !== undefined && 'REDIS_URL',
     config.redisSentinels.length > 0 && 'REDIS_SENTINELS',

@@ -27,6 +27,18 @@ export class ValidationFailed extends Error {
   }
 }
 
+/**
+ * The status the error handler below answers `error` with, for a record written before the answer
+ * (an audit record of an action refused after it began).
+ */
+export function statusOfError(error: unknown): number {
+  if (error instanceof AppError) return error.statusCode;
+  if (error instanceof ValidationFailed) return 422;
+  if (error instanceof StoreUnavailableError || isDatabaseUnavailable(error)) return 503;
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+}
+
 export const serviceUnavailable = (what: string): AppError =>
   new AppError(503, 'SERVICE_UNAVAILABLE', `Service temporarily unavailable: ${what}`, {
     'retry-after': '5',

@@ -20,6 +20,7 @@ function worker(options: { sessions: number; events: number; inSync: boolean; ro
       roundTrips: options.roundTrips,
       localBatches: 0,
       mirrorSynced: options.inSync,
+      mirrorEntries: 0,
       reseeds: {},
       reseedFailures: 0,
     }),

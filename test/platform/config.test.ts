@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +7,10 @@ import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { withDevelopmentSecrets } from '../../src/platform/secrets.ts';
 
-const strongKey = 'k'.repeat(32);
-const encKey = Buffer.alloc(32, 7).toString('base64');
-const encKey2 = Buffer.alloc(32, 9).toString('base64url');
+// Generated, as production requires (it refuses repetitive keys such as 'k'.repeat(32)).
+const strongKey = randomBytes(24).toString('base64');
+const encKey = randomBytes(32).toString('base64');
+const encKey2 = randomBytes(32).toString('base64url');
 
 describe('configuration', () => {
   test('defaults follow the contract', () => {

@@ -58,6 +58,18 @@ describe('Redis store mirror', { skip: url ? false : 'REDIS_URL is not set' }, (
     assert.equal(await b.get('throttle:user:u1'), null);
   });
 
+  test("expired revocations leave the other instance's mirror without being read again (issue 14)", async () => {
+    await until(() => a.stats().mirrorSynced && b.stats().mirrorSynced, 'both mirrors in sync');
+    const held = b.stats().mirrorEntries;
+    const ops = Array.from(
+      { length: 2_000 },
+      () => ({ op: 'set', key: `revoked:jti:${randomUUID()}`, value: '1', ttlMs: 2_000 }) as const,
+    );
+    await a.batch(ops);
+    await until(() => b.stats().mirrorEntries >= held + 2_000, 'b mirrors the revocations');
+    await until(() => b.stats().mirrorEntries <= held, "b's sweep drops them once expired");
+  });
+
   test('an instance that starts later loads the existing keys before answering locally', async () => {
     await a.set('inactive:user:u2', '1');
     const late = createRedisStore({ url: url as string, keyPrefix: prefix });

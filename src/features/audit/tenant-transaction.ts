@@ -30,6 +30,17 @@ export interface InTenantOptions {
   tenantId?: string;
   /** Defaults to the authenticated user. */
   actor?: { userId: string; email: string };
+  /**
+   * The status the client gets, when the caller knows it and the route's schema does not: an
+   * action recorded after its outcome (a connection test refused at connect time is a 422).
+   */
+  status?: number;
+  /**
+   * `false`: a read on a mutating route whose caller writes the record itself once the outcome is
+   * known (connection tests). The transaction is then read-only, so nothing can be committed
+   * without a record.
+   */
+  record?: false;
 }
 
 export type InTenant = <T>(
@@ -81,7 +92,7 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
       options.actor ??
       (request.auth ? { userId: request.auth.userId, email: request.auth.email } : undefined);
     let recorded = false;
-    const mutating = MUTATING.has(request.method);
+    const mutating = MUTATING.has(request.method) && options.record !== false;
     // Reads take the one-round-trip path: each statement in its own READ ONLY transaction.
     const run = () =>
       deps.db.withTenant(
@@ -105,7 +116,7 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
               method: request.method,
               route,
               path: pathOf(request),
-              status: successStatus(request),
+              status: options.status ?? successStatus(request),
               requestId: request.id,
               action: note?.action ?? `${request.method} ${route}`,
               resourceType: note?.resourceType ?? null,

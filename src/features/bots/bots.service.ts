@@ -132,7 +132,6 @@ export async function storedConnection(
   }
   // A legacy value may hold something a header cannot carry: refuse it like an unreadable one.
   if (!isUsableToken(token)) throw botTokenUnreadable();
-  tx.audit({ action: 'bot.test_connection', resourceType: 'bot', resourceId: id });
   return { url: row.api_url, token };
 }
 

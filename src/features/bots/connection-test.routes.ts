@@ -1,12 +1,14 @@
 // Connection tests: `GET api_url` with the bearer token, answering only {ok, status_code,
 // latency_ms, error?}. The outbound call runs outside any database transaction (it may take
-// seconds); the audit record of who tested what is written before it, in its own transaction.
+// seconds); the audit record of who tested what is written after it, in its own transaction, with
+// the status the client gets (a URL refused at connect time is a 422, not the intended 200).
 // Rate limits on these routes belong to the protection feature.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
 import type { DataCipher } from '../../platform/crypto/index.ts';
-import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { AppError, statusOfError, ValidationFailed } from '../../platform/errors.ts';
+import type { AuditNote } from '../audit/tenant-transaction.ts';
 import { tokenIssues } from './bot-token.ts';
 import { ConnectionTestBody, ConnectionTestResult, ErrorBody, IdParams } from './bots.schemas.ts';
 import { storedConnection } from './bots.service.ts';
@@ -39,6 +41,30 @@ function refuseBody(body: unknown): void {
   }
 }
 
+/**
+ * Runs a connection test, then writes its audit record with the outcome: 200, or the status of
+ * the refusal the error handler will send. A refusal's own error wins over a failed record write.
+ */
+async function recordedTest<T>(
+  deps: AppDeps,
+  request: FastifyRequest,
+  note: AuditNote,
+  test: () => Promise<T>,
+): Promise<T> {
+  const record = (status: number) => deps.inTenant(request, async (tx) => tx.audit(note), { status });
+  let result: T;
+  try {
+    result = await test();
+  } catch (error) {
+    await record(statusOfError(error)).catch((failure: unknown) => {
+      request.log.error({ err: failure }, 'audit record of a refused connection test not written');
+    });
+    throw error;
+  }
+  await record(200);
+  return result;
+}
+
 export function connectionTestRoutes(
   plugin: FastifyInstance,
   { deps, cipher, tester }: { deps: AppDeps; cipher: DataCipher; tester: ConnectionTester },
@@ -55,10 +81,8 @@ export function connectionTestRoutes(
       const { api_url: url, api_token: token } = request.body;
       const issues = tokenIssues(token, ['body', 'api_token']);
       if (issues.length > 0) throw new ValidationFailed(issues);
-      await deps.inTenant(request, async (tx) => {
-        tx.audit({ action: 'external_bot.test_connection', details: { host: hostOf(url) } });
-      });
-      return tester.test(request, url, token);
+      const note = { action: 'external_bot.test_connection', details: { host: hostOf(url) } };
+      return recordedTest(deps, request, note, () => tester.test(request, url, token));
     },
   );
 
@@ -76,8 +100,11 @@ export function connectionTestRoutes(
       const { id } = request.params;
       refuseBody(request.body);
       try {
-        const { url, token } = await deps.inTenant(request, (tx) => storedConnection(tx, cipher, id));
-        return await tester.test(request, url, token, id);
+        const { url, token } = await deps.inTenant(request, (tx) => storedConnection(tx, cipher, id), {
+          record: false,
+        });
+        const note = { action: 'bot.test_connection', resourceType: 'bot', resourceId: id };
+        return await recordedTest(deps, request, note, () => tester.test(request, url, token, id));
       } catch (error) {
         if (error instanceof AppError && error.code === 'BOT_TOKEN_UNREADABLE') {
           // Tampering, a row swap or a removed key: worth an operator's look, never the token itself.

@@ -97,7 +97,7 @@ export function parseEncryptionKeys(value: string | readonly string[]): KeyRing 
     .filter((entry) => entry.length > 0);
   if (entries.length === 0) throw new KeyConfigurationError(VARIABLE, 'no key given');
   const keys = entries.map((entry, i) => {
-    const key = decodeCanonical(entry, 'base64url') ?? decodeCanonical(entry, 'base64');
+    const key = decodeEncryptionKey(entry);
     if (key === undefined) {
       throw new KeyConfigurationError(VARIABLE, `key ${i + 1} is not valid base64 or base64url`);
     }
@@ -110,6 +110,11 @@ export function parseEncryptionKeys(value: string | readonly string[]): KeyRing 
     return key;
   });
   return new KeyRing(keys);
+}
+
+/** One ENCRYPTION_KEY entry's bytes: canonical base64url or base64, padded or not; undefined if neither. */
+export function decodeEncryptionKey(entry: string): Buffer | undefined {
+  return decodeCanonical(entry, 'base64url') ?? decodeCanonical(entry, 'base64');
 }
 
 /** A fresh key in the format ENCRYPTION_KEY takes (base64url, 32 random bytes), e.g. for rotation. */

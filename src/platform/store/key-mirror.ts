@@ -4,6 +4,11 @@
 // per-request checks cost no round trip; whenever the subscription is down the copy is dropped
 // and reads go to Redis again (failing closed with 503 if Redis is down too), and it is rebuilt
 // from a snapshot once the subscription is back.
+//
+// Entries with a TTL (revoked jtis, blocks, throttles) are swept as they expire, read again or not
+// (expiring-map.ts): the copy holds the live keys, not every key ever published.
+import type { SweepReport } from './expiring-map.ts';
+import { ExpiringMap } from './expiring-map.ts';
 
 export interface MirrorMessage {
   /** The key, without the store's prefix. */
@@ -14,21 +19,31 @@ export interface MirrorMessage {
   t: number | null;
 }
 
-interface Entry {
-  value: string;
-  expiresAt: number | null;
+export interface KeyMirrorOptions {
+  now?: () => number;
+  /** How often expired entries are swept (default 1 s). */
+  sweepIntervalMs?: number;
+  onSweep?: (report: SweepReport) => void;
 }
 
 export class KeyMirror {
-  private entries = new Map<string, Entry>();
+  private readonly entries: ExpiringMap<string>;
+  private readonly now: () => number;
   private inSync = false;
   /** Messages that arrive while a snapshot is loading, replayed on top of it. */
   private pending: MirrorMessage[] | undefined;
 
   constructor(
     readonly prefixes: readonly string[],
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: KeyMirrorOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.entries = new ExpiringMap(this.now);
+    this.entries.startSweeping({
+      intervalMs: options.sweepIntervalMs ?? 1_000,
+      ...(options.onSweep === undefined ? {} : { onSweep: options.onSweep }),
+    });
+  }
 
   watches(key: string): boolean {
     return this.prefixes.some((prefix) => key.startsWith(prefix));
@@ -38,15 +53,14 @@ export class KeyMirror {
     return this.inSync;
   }
 
+  /** Entries held (expired ones not yet swept included). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** The live value of `key`, or null; only meaningful while `synced`. */
   read(key: string): string | null {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return null;
-    if (entry.expiresAt !== null && entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
-      return null;
-    }
-    return entry.value;
+    return this.entries.get(key) ?? null;
   }
 
   apply(message: MirrorMessage): void {
@@ -55,11 +69,13 @@ export class KeyMirror {
       return;
     }
     if (message.v === null) this.entries.delete(message.k);
-    else
-      this.entries.set(message.k, {
-        value: message.v,
-        expiresAt: message.t === null ? null : this.now() + message.t,
-      });
+    else this.entries.set(message.k, message.v, message.t === null ? null : this.now() + message.t);
+  }
+
+  /** Stops the sweep timer (the store is closing). */
+  close(): void {
+    this.entries.stop();
+    this.reset();
   }
 
   /** The subscription is down: nothing here can be trusted any more. */

@@ -1,40 +1,25 @@
-// In-process state store for the embedded shape (one instance). Expired entries are removed
-// lazily on access and by a periodic sweep, so memory stays bounded by live keys.
+// In-process state store for the embedded shape (one instance). Expired entries are removed on
+// access and by a sweep that touches only what has expired (expiring-map.ts), so memory stays
+// bounded by live keys: counters and revocations that are never read again leave too.
+import type { SweepReport } from './expiring-map.ts';
+import { ExpiringMap } from './expiring-map.ts';
 import type { Counter, StateStore, StoreOp, StoreResult } from './types.ts';
 
-interface Entry {
-  value: string;
-  expiresAt: number | null;
-}
-
 export function createMemoryStore(
-  options: { now?: () => number; sweepIntervalMs?: number } = {},
+  options: { now?: () => number; sweepIntervalMs?: number; onSweep?: (report: SweepReport) => void } = {},
 ): StateStore {
   const now = options.now ?? Date.now;
-  const entries = new Map<string, Entry>();
-
-  const live = (key: string): Entry | undefined => {
-    const entry = entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt !== null && entry.expiresAt <= now()) {
-      entries.delete(key);
-      return undefined;
-    }
-    return entry;
-  };
-
-  const sweep = setInterval(() => {
-    const t = now();
-    for (const [key, entry] of entries) {
-      if (entry.expiresAt !== null && entry.expiresAt <= t) entries.delete(key);
-    }
-  }, options.sweepIntervalMs ?? 30_000);
-  sweep.unref();
+  const entries = new ExpiringMap<string>(now);
+  const live = (key: string) => entries.entry(key);
+  entries.startSweeping({
+    intervalMs: options.sweepIntervalMs ?? 1_000,
+    ...(options.onSweep === undefined ? {} : { onSweep: options.onSweep }),
+  });
 
   const ops = {
     get: (key: string): string | null => live(key)?.value ?? null,
     set: (key: string, value: string, ttlMs?: number): void => {
-      entries.set(key, { value, expiresAt: ttlMs === undefined ? null : now() + ttlMs });
+      entries.set(key, value, ttlMs === undefined ? null : now() + ttlMs);
     },
     exists: (key: string): boolean => live(key) !== undefined,
     delete: (key: string): void => {
@@ -43,13 +28,13 @@ export function createMemoryStore(
     increment: (key: string, windowMs: number, by = 1): Counter => {
       const entry = live(key);
       if (entry === undefined) {
-        entries.set(key, { value: String(by), expiresAt: now() + windowMs });
+        entries.set(key, String(by), now() + windowMs);
         return { count: by, ttlMs: windowMs };
       }
       const count = Number(entry.value) + by;
-      entry.value = String(count);
-      if (entry.expiresAt === null) entry.expiresAt = now() + windowMs;
-      return { count, ttlMs: entry.expiresAt - now() };
+      const expiresAt = entry.expiresAt ?? now() + windowMs;
+      entries.set(key, String(count), expiresAt);
+      return { count, ttlMs: expiresAt - now() };
     },
   };
 
@@ -78,7 +63,7 @@ export function createMemoryStore(
     delete: async (key) => ops.delete(key),
     increment: async (key, windowMs, by) => ops.increment(key, windowMs, by),
     batch: async (list) => list.map(run),
-    keys: async (prefix) => [...entries.keys()].filter((key) => key.startsWith(prefix) && live(key)),
+    keys: async (prefix) => [...entries.keys()].filter((key) => key.startsWith(prefix)),
     ttl: async (key) => {
       const entry = live(key);
       return entry?.expiresAt == null ? null : entry.expiresAt - now();
@@ -87,7 +72,7 @@ export function createMemoryStore(
     // An in-process store never loses its connection.
     onReconnect: () => {},
     close: async () => {
-      clearInterval(sweep);
+      entries.stop();
       entries.clear();
     },
   };

@@ -383,6 +383,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       },
       close: async () => {
         clearTimeout(snapshotRetry);
+        mirror.close();
         reseeder.close();
         watch.close();
         deferred?.close();
@@ -398,6 +399,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     stats: () => ({
       ...stats,
       mirrorSynced: mirror.synced,
+      mirrorEntries: mirror.size,
       reseeds: { ...reseeder.counts },
       reseedFailures: reseeder.failures,
     }),

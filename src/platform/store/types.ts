@@ -42,6 +42,8 @@ export interface StoreStats {
   localBatches: number;
   /** Whether the local mirror of the per-request keys is current. */
   mirrorSynced: boolean;
+  /** Keys the local mirror holds (live ones, and expired ones until the next sweep). */
+  mirrorEntries: number;
   /** Re-seeds of Redis from the database, by what asked for one (reseed.ts). */
   reseeds: Record<string, number>;
   /** Re-seeds that failed (and were retried). */
