@@ -7,6 +7,8 @@ import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import type { TextRule } from './text-rules.ts';
+import { hasInvisibleCharacters, INVISIBLE_CHARACTERS_MESSAGE, TEXT_RULE_KEYWORD } from './text-rules.ts';
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -27,6 +29,19 @@ const common: Options = {
 
 const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false }));
 const textAjv = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
+
+// A string schema that names a text rule (`textRule('name')` in a feature's schema) refuses the
+// characters that rule forbids, wherever the field appears; the OpenAPI document shows the rule
+// as the `x-text-rule` extension.
+for (const ajv of [bodyAjv, textAjv]) {
+  ajv.addKeyword({
+    keyword: TEXT_RULE_KEYWORD,
+    type: 'string',
+    schemaType: 'string',
+    errors: false,
+    validate: (rule: TextRule, data: string) => !hasInvisibleCharacters(data, rule),
+  });
+}
 
 type JsonSchema = Record<string, unknown>;
 
@@ -160,6 +175,8 @@ function issueOf(error: FastifySchemaValidationError | ErrorObject, part: string
       return { loc, msg: 'String does not match the expected pattern', type: 'string_pattern_mismatch' };
     case 'nul':
       return { loc, msg: 'String should not contain NUL characters', type: 'string_nul' };
+    case TEXT_RULE_KEYWORD:
+      return { loc, msg: INVISIBLE_CHARACTERS_MESSAGE, type: 'string_invisible_characters' };
     default:
       return { loc, msg: error.message ?? 'Invalid value', type: error.keyword ?? 'value_error' };
   }
