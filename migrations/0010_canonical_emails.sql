@@ -87,8 +87,9 @@ BEGIN
 END
 $$;
 
--- normaliseEmail in SQL: a domain ending in a number, or all ASCII, stays as it is (as in the
--- application: WHATWG reads the first as an IPv4 address, and lower-case ASCII is its own A-label).
+-- normaliseEmail in SQL. A domain ending in a number stays as it is (the application leaves it:
+-- WHATWG reads it as an IPv4 address); ideographic full stops separate labels (UTS #46); an
+-- all-ASCII domain is its own A-label once lower-case.
 CREATE FUNCTION email_canonical(p_email text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT
 SET search_path = pg_catalog
@@ -96,13 +97,17 @@ AS $$
 DECLARE
   email text := normalize(lower(normalize(p_email, NFKC)), NFKC);
   local_part text := substring(email FROM '^(.*)@[^@]*$');
-  domain text := replace(substring(email FROM '@([^@]*)$'), U&'\3002', '.');
+  typed_domain text := substring(email FROM '@([^@]*)$');
+  domain text := replace(typed_domain, U&'\3002', '.');
 BEGIN
-  IF domain IS NULL OR domain = '' OR domain ~ '(^|\.)([0-9]+|0x[0-9a-f]*)\.?$' OR domain !~ '[^\x01-\x7f]' THEN
+  IF typed_domain IS NULL OR typed_domain = '' OR typed_domain ~ '(^|\.)([0-9]+|0x[0-9a-f]*)\.?$' THEN
     RETURN email;
   END IF;
+  IF domain !~ '[^\x01-\x7f]' THEN
+    RETURN local_part || '@' || domain;
+  END IF;
   RETURN local_part || '@' || (
-    SELECT string_agg(CASE WHEN label ~ '[^\x01-\x7f]' THEN 'xn--' || email_punycode(label) ELSE label END, '.' ORDER BY i)
+    SELECT string_agg(CASE WHEN label ~ '[^\x01-\x7f]' THEN 'xn--' || public.email_punycode(label) ELSE label END, '.' ORDER BY i)
     FROM unnest(string_to_array(domain, '.')) WITH ORDINALITY AS l(label, i)
   );
 END

@@ -60,4 +60,3 @@ export function hasInvisibleCharacters(text: string, rule: TextRule): boolean {
   }
   return false;
 }
-

@@ -14,7 +14,10 @@ import { buildTestApp } from '../helpers/app.ts';
 import { createTenantUser } from '../helpers/identity.ts';
 import { patchUser, registerAdmin } from './support.ts';
 
-const INVISIBLE = { msg: 'must not contain invisible or control characters', type: 'string_invisible_characters' };
+const INVISIBLE = {
+  msg: 'must not contain invisible or control characters',
+  type: 'string_invisible_characters',
+};
 
 // Characters that render as nothing or re-order the text around them, one of each kind.
 const HIDDEN: [string, string][] = [
@@ -137,7 +140,9 @@ describe('look-alike accounts (issue 14, item 6)', () => {
     ];
     for (const [typed, userId, canonical] of cases) {
       const tokens = await loginOk(t, typed);
-      const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1] as string, 'base64url').toString());
+      const claims = JSON.parse(
+        Buffer.from(tokens.access_token.split('.')[1] as string, 'base64url').toString(),
+      );
       assert.deepEqual([claims.user_id, claims.sub], [userId, canonical], typed);
     }
   });
@@ -179,7 +184,8 @@ describe('look-alike accounts (issue 14, item 6)', () => {
     test(`a name with a ${what} is refused for users, tenants and bots (422 at its field)`, async () => {
       const name = `Ali${char}ce`;
       const email = `name.${randomUUID().slice(0, 8)}@example.test`;
-      const checks: [Promise<{ statusCode: number; json(): { detail: unknown } }>, (string | number)[]][] = [];
+      const checks: [Promise<{ statusCode: number; json(): { detail: unknown } }>, (string | number)[]][] =
+        [];
       checks.push([register({ email, full_name: name }), ['body', 'full_name']]);
       checks.push([register({ email, full_name: 'Alice', tenant_name: name }), ['body', 'tenant_name']]);
       const admin = await registerAdmin(t);
@@ -205,7 +211,10 @@ describe('look-alike accounts (issue 14, item 6)', () => {
       const botId = await createBot(bots);
       for (const field of ['name', 'exchange', 'strategy']) {
         checks.push([bots.post('/bots', validBot({ [field]: name })), ['body', field]]);
-        checks.push([bots.put(`/bots/${botId}`, { ...validBot({ [field]: name }), status: 'stopped' }), ['body', field]]);
+        checks.push([
+          bots.put(`/bots/${botId}`, { ...validBot({ [field]: name }), status: 'stopped' }),
+          ['body', field],
+        ]);
       }
       for (const [pending, loc] of checks) {
         const res = await pending;
@@ -215,7 +224,11 @@ describe('look-alike accounts (issue 14, item 6)', () => {
       assert.equal(await emailCount(email), 0);
       const stored = await bots.get(`/bots/${botId}`);
       assert.equal(stored.json().name, validBot().name);
-      const self = await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(admin.token) });
+      const self = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users/me',
+        headers: bearer(admin.token),
+      });
       assert.equal(self.json().full_name, 'Ada Trader');
     });
   }
@@ -230,7 +243,10 @@ describe('look-alike accounts (issue 14, item 6)', () => {
       });
       assert.equal(res.statusCode, 201, `${name}: ${res.body}`);
       assert.equal(res.json().full_name, name);
-      const bot = await bots.post('/bots', validBot({ name, exchange: name.slice(0, 20), strategy: name.slice(0, 20) }));
+      const bot = await bots.post(
+        '/bots',
+        validBot({ name, exchange: name.slice(0, 20), strategy: name.slice(0, 20) }),
+      );
       assert.equal(bot.statusCode, 201, `${name}: ${bot.body}`);
       assert.equal(bot.json().name, name);
     }

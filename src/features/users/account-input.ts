@@ -70,7 +70,9 @@ const invalid = (loc: (string | number)[], msg: string): ValidationFailed =>
  */
 export function acceptEmail(raw: string, loc: (string | number)[] = ['body', 'email']): string {
   if (hasInvisibleCharacters(raw, 'strict')) {
-    throw new ValidationFailed([{ loc, msg: INVISIBLE_CHARACTERS_MESSAGE, type: 'string_invisible_characters' }]);
+    throw new ValidationFailed([
+      { loc, msg: INVISIBLE_CHARACTERS_MESSAGE, type: 'string_invisible_characters' },
+    ]);
   }
   const email = normaliseEmail(raw);
   if (!isValidEmail(email)) throw invalid(loc, 'value is not a valid email address');
@@ -83,7 +85,9 @@ export function acceptEmail(raw: string, loc: (string | number)[] = ['body', 'em
 /** A name given outside a request body (a command-line option): the schemas' text rule. */
 export function acceptName(name: string, loc: (string | number)[], rule: TextRule = 'name'): string {
   if (hasInvisibleCharacters(name, rule)) {
-    throw new ValidationFailed([{ loc, msg: INVISIBLE_CHARACTERS_MESSAGE, type: 'string_invisible_characters' }]);
+    throw new ValidationFailed([
+      { loc, msg: INVISIBLE_CHARACTERS_MESSAGE, type: 'string_invisible_characters' },
+    ]);
   }
   return name;
 }
