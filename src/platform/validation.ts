@@ -8,6 +8,8 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { DATE_TIME_RULE, isInstant } from './instants.ts';
+import type { TextRule } from './text-rules.ts';
+import { hasInvisibleCharacters, INVISIBLE_CHARACTERS_MESSAGE, TEXT_RULE_KEYWORD } from './text-rules.ts';
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -32,6 +34,19 @@ const withFormats = (ajv: Ajv): Ajv =>
   addFormats(ajv).addFormat('date-time', { type: 'string', validate: isInstant });
 const bodyAjv = withFormats(new Ajv({ ...common, coerceTypes: false }));
 const textAjv = withFormats(new Ajv({ ...common, coerceTypes: 'array' }));
+
+// A string schema that names a text rule (`textRule('name')` in a feature's schema) refuses the
+// characters that rule forbids, wherever the field appears; the OpenAPI document shows the rule
+// as the `x-text-rule` extension.
+for (const ajv of [bodyAjv, textAjv]) {
+  ajv.addKeyword({
+    keyword: TEXT_RULE_KEYWORD,
+    type: 'string',
+    schemaType: 'string',
+    errors: false,
+    validate: (rule: TextRule, data: string) => !hasInvisibleCharacters(data, rule),
+  });
+}
 
 type JsonSchema = Record<string, unknown>;
 
@@ -186,6 +201,8 @@ function issueOf(error: FastifySchemaValidationError | ErrorObject, part: string
         msg: 'String should be valid Unicode (no unpaired surrogate escapes)',
         type: 'string_unicode',
       };
+    case TEXT_RULE_KEYWORD:
+      return { loc, msg: INVISIBLE_CHARACTERS_MESSAGE, type: 'string_invisible_characters' };
     default:
       return { loc, msg: error.message ?? 'Invalid value', type: error.keyword ?? 'value_error' };
   }

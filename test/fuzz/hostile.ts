@@ -137,3 +137,62 @@ export const malformedBodyText: fc.Arbitrary<string> = fc.constantFrom(
   '123',
   'true',
 );
+
+// Look-alike values (issue 14, item 6): spellings that display as another account's e-mail or
+// another name. Invisible, control and direction characters are refused (422) in every e-mail and
+// name; the other spellings canonicalise to one account (409 on the second).
+/** Characters that render as nothing or re-order the text around them. */
+export const INVISIBLE_CHARACTERS: readonly string[] = [
+  '\u200b', // zero-width space
+  '\u200c', // zero-width non-joiner (outside Arabic or Brahmic letters)
+  '\u200d', // zero-width joiner (outside an emoji sequence or a joining script)
+  '\u200e', // left-to-right mark
+  '\u200f', // right-to-left mark
+  '\u202a', // left-to-right embedding
+  '\u202e', // right-to-left override
+  '\u2066', // left-to-right isolate
+  '\u2069', // pop directional isolate
+  '\u2060', // word joiner
+  '\ufeff', // byte-order mark
+  '\u00ad', // soft hyphen
+  '\u180e', // Mongolian vowel separator
+  '\u0001',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '\u2028',
+  '\u2029',
+  '\u{E0041}', // tag letter A
+];
+
+/** E-mails that look like `alice@a.com`, `alice@bücher.de` or each other. */
+export const LOOK_ALIKE_EMAILS: readonly string[] = [
+  'alice\u200b@a.com',
+  'ａlice@a.com',
+  'ALICE@A.COM',
+  'alice@ａ.com',
+  'alice@a\uff0ecom',
+  'alice@a\u3002com',
+  '\u202etxt.exe@a.com',
+  'a\u0001b@a.com',
+  'a\u007f@a.com',
+  'alice@bücher.de',
+  'alice@xn--bcher-kva.de',
+  'alice@bu\u0308cher.de',
+  'alice@BÜCHER.DE',
+  'ﬁnance@a.com',
+  'alice\u00ad@a.com',
+  '\ufeffalice@a.com',
+];
+
+/** A look-alike e-mail, or a short name with an invisible character somewhere in it. */
+export const lookAlikeString: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(...LOOK_ALIKE_EMAILS),
+  fc
+    .tuple(
+      fc.constantFrom('Alice', 'Momentum', 'binance', 'Zoë'),
+      fc.constantFrom(...INVISIBLE_CHARACTERS),
+      fc.nat(5),
+    )
+    .map(([name, char, at]) => name.slice(0, at) + char + name.slice(at)),
+);

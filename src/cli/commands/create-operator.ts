@@ -2,7 +2,7 @@
 // The only way to grant the `operator` role. Prefer --password-stdin (or the interactive prompt
 // when stdin is a terminal): a password in the arguments is visible in `ps` and shell history.
 import { createInterface } from 'node:readline';
-import { acceptEmail, acceptNewPassword } from '../../features/users/account-input.ts';
+import { acceptEmail, acceptName, acceptNewPassword } from '../../features/users/account-input.ts';
 import { createOperator } from '../../features/users/operators.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
 import type { Command } from '../context.ts';
@@ -39,11 +39,15 @@ export const createOperatorCommand: Command = {
     let email: string;
     const password = typeof fromArgs === 'string' ? fromArgs : await readPasswordFromStdin();
     try {
-      email = acceptEmail(rawEmail);
+      email = acceptEmail(rawEmail, ['--email']);
+      if (typeof fullName === 'string') acceptName(fullName, ['--full-name']);
       acceptNewPassword(password);
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
-      for (const issue of error.issues) process.stderr.write(`tradewise create-operator: ${issue.msg}\n`);
+      for (const issue of error.issues) {
+        const option = String(issue.loc[0]).startsWith('--') ? `${issue.loc[0]} ` : '';
+        process.stderr.write(`tradewise create-operator: ${option}${issue.msg}\n`);
+      }
       return 65; // EX_DATAERR
     }
     return withCliContext(async ({ config, db }) => {

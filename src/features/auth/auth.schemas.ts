@@ -1,6 +1,6 @@
 // Request and response schemas of /auth/*. These also write the OpenAPI document.
 import { Type } from 'typebox';
-import { Email, FullName, Password } from '../users/users.schemas.ts';
+import { Email, FullName, Password, TenantName } from '../users/users.schemas.ts';
 
 const CookieFlag = Type.Boolean({
   description:
@@ -13,7 +13,7 @@ export const RegisterBody = Type.Object({
   email: Email,
   password: Password,
   full_name: FullName,
-  tenant_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  tenant_name: Type.Optional(TenantName),
 });
 
 /** JSON login: `username` or `email` (one of them), as the original clients send either. */

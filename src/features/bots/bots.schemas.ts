@@ -3,6 +3,7 @@
 // schema is the allow-list of what leaves the service, so the encrypted token column cannot leak.
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
+import { textRule } from '../../platform/text-rules.ts';
 
 export const BOT_KINDS = ['internal', 'external'] as const;
 export const BOT_STATUSES = ['stopped', 'running', 'paused', 'error'] as const;
@@ -19,11 +20,12 @@ export const IdParams = Type.Object({ id: Uuid });
 const ApiUrl = Type.String({ minLength: 1, maxLength: 2048 });
 const ApiToken = Type.String({ maxLength: 4096 });
 
+// name, exchange and strategy are shown to people: no invisible or control characters.
 const botFields = {
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.String({ minLength: 1, maxLength: 100, ...textRule('name') }),
   kind: Type.Enum(BOT_KINDS),
-  exchange: Type.String({ minLength: 1, maxLength: 50 }),
-  strategy: Type.String({ minLength: 1, maxLength: 50 }),
+  exchange: Type.String({ minLength: 1, maxLength: 50, ...textRule('name') }),
+  strategy: Type.String({ minLength: 1, maxLength: 50, ...textRule('name') }),
   // null (or omitted) means "no URL"; an external bot must have one.
   api_url: Type.Optional(Type.Union([ApiUrl, Type.Null()])),
   // Write-only. On update, omitted keeps the stored token and null removes it.
