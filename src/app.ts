@@ -19,6 +19,7 @@ import { restoreRevocations } from './features/auth/revocation.restore.ts';
 import type { TokenService } from './features/auth/tokens.ts';
 import { createTokenService } from './features/auth/tokens.ts';
 import { botRoutes } from './features/bots/bots.routes.ts';
+import { opsAuditVerifyRoutes } from './features/ops/audit-verify.routes.ts';
 import { blockedIpRoutes } from './features/ops/blocked-ips.routes.ts';
 import { healthRoutes } from './features/ops/health.routes.ts';
 import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.ts';
@@ -283,6 +284,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         await authenticated.register(blockedIpRoutes, deps);
         await authenticated.register(auditRoutes, deps);
         await authenticated.register(opsSecurityEventRoutes, deps);
+        await authenticated.register(opsAuditVerifyRoutes, deps);
       });
     },
     { prefix: '/api/v1' },

@@ -57,6 +57,8 @@ describe(`audit chain (${shape})`, () => {
         first_bad: null,
         checkpoint_seq: null,
         head: { seq: 200, hash: rows[199]?.hash },
+        mode: 'full',
+        verified_from: null,
       },
     });
     assert.equal((await verifyVia(t, other)).body.checked, 20);

@@ -163,11 +163,12 @@ describe(`audit and security-event listings (${shape})`, () => {
     }
     const items = await all(admin, '/api/v1/admin/security-events?limit=4');
     assert.equal(items.length, 6);
-    const ids = items.map((e) => e.id as number);
+    const times = items.map((e) => Date.parse(e.occurred_at as string));
     assert.deepEqual(
-      ids,
-      [...ids].sort((x, y) => y - x),
+      times,
+      [...times].sort((x, y) => y - x),
     );
+    assert.equal(new Set(items.map((e) => e.id)).size, 6);
     assert.deepEqual(Object.keys(items[0] ?? {}).sort(), [
       'description',
       'details',
@@ -176,6 +177,7 @@ describe(`audit and security-event listings (${shape})`, () => {
       'ip',
       'occurred_at',
       'request_id',
+      'server_request_id',
       'severity',
       'tenant_id',
       'user_id',

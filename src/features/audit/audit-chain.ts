@@ -2,17 +2,22 @@
 //
 // hash(n) = SHA-256( canonical([format, tenant_id, seq, prev_hash, occurred_at, actor_user_id,
 //                               actor_email, ip, method, route, path, status, request_id, action,
-//                               resource_type, resource_id, changes]) )
+//                               resource_type, resource_id, changes(, server_request_id)]) )
 // where prev_hash = hash(n-1) (GENESIS_HASH for the first record, or a retention checkpoint's hash)
 // and canonical() is JSON with object keys sorted and no whitespace. The timestamp is the
 // application's own ISO 8601 form with milliseconds in UTC, never the database's text output, so
 // the hash does not depend on a server's DateStyle or time zone. Every stored column but the
 // surrogate id is covered, so changing a field, moving a record to another tenant or position,
 // or deleting one breaks the chain at that point.
+// Format v2 appends server_request_id (the server's own id for the request, beside the client's
+// X-Request-ID). A record without one (written before it existed, or by the command line) keeps
+// format v1, so every earlier hash still verifies; blanking a v2 record's server id changes the
+// format, hence the hash.
 import { createHash } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
-const FORMAT = 'tradewise.audit.v1';
+const FORMAT_V1 = 'tradewise.audit.v1';
+const FORMAT_V2 = 'tradewise.audit.v2';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -29,6 +34,8 @@ export interface ChainedRecord {
   path: string;
   status: number;
   requestId: string;
+  /** The server's own request id; null for records of the command line and of before v2. */
+  serverRequestId: string | null;
   action: string;
   resourceType: string | null;
   resourceId: string | null;
@@ -75,8 +82,9 @@ export function canonicalJson(value: JsonValue): string {
 }
 
 export function canonicalRecord(record: ChainedRecord, prevHash: string): string {
+  const v2 = record.serverRequestId !== null;
   return canonicalJson([
-    FORMAT,
+    v2 ? FORMAT_V2 : FORMAT_V1,
     record.tenantId.toLowerCase(),
     record.seq,
     prevHash,
@@ -93,6 +101,7 @@ export function canonicalRecord(record: ChainedRecord, prevHash: string): string
     record.resourceType,
     record.resourceId,
     record.changes,
+    ...(v2 ? [record.serverRequestId] : []),
   ]);
 }
 

@@ -1,33 +1,52 @@
 // From a listing's query string to repository filters, and from rows to the response page.
-// Pages are newest first and keyed on a strictly decreasing number (the tenant's audit seq, or the
-// event id), so a record appended meanwhile never shifts, repeats or skips another. The cursor is
-// opaque to clients and checked strictly, since it reaches SQL: a cursor this service did not
-// issue is a 422, never a 500.
+// Pages are newest first and keyed on a strictly decreasing position (the tenant's audit seq, or
+// the event's internal order, named by its public id), so a record appended meanwhile never
+// shifts, repeats or skips another. Cursors are opaque to clients but only base64url: they carry
+// nothing a tenant may not see (a per-tenant seq, a random event id), never a platform-wide
+// counter. They are checked strictly, since they reach SQL: a cursor this service did not issue
+// is a 422, never a 500.
+import { isUuid } from '../../platform/db/index.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
 import { DATE_TIME_RULE, parseInstant } from '../../platform/instants.ts';
 import type { AuditRecordRow } from './audit.repository.ts';
 import type { AuditRecordView, SecurityEventView } from './audit.schemas.ts';
 import type { SecurityEventRow } from './security-events.repository.ts';
 
+/** `a`: audit records, positioned by seq (v1); `e`: security events, by public id (v2). */
 export type CursorKind = 'a' | 'e';
+type Position<K extends CursorKind> = K extends 'a' ? number : string;
 
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
 
-export function encodeCursor(kind: CursorKind, position: number): string {
-  return Buffer.from(`v1.${kind}.${position}`, 'utf8').toString('base64url');
+const FORMAT: { [K in CursorKind]: string } = { a: 'v1.a.', e: 'v2.e.' };
+
+export function encodeCursor<K extends CursorKind>(kind: K, position: Position<K>): string {
+  return Buffer.from(`${FORMAT[kind]}${position}`, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(kind: CursorKind, cursor: string | undefined): number | undefined {
+export function decodeCursor<K extends CursorKind>(
+  kind: K,
+  cursor: string | undefined,
+): Position<K> | undefined {
   if (cursor === undefined) return undefined;
   const text = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const match = /^v1\.([ae])\.([1-9]\d{0,15})$/.exec(text);
-  if (match === null || match[1] !== kind || encodeCursor(kind, Number(match[2])) !== cursor) {
+  const prefix = FORMAT[kind];
+  const rest = text.startsWith(prefix) ? text.slice(prefix.length) : '';
+  const position =
+    kind === 'a'
+      ? /^[1-9]\d{0,15}$/.test(rest)
+        ? Number(rest)
+        : undefined
+      : isUuid(rest)
+        ? rest
+        : undefined;
+  if (position === undefined || encodeCursor(kind, position as Position<K>) !== cursor) {
     throw new ValidationFailed([{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }]);
   }
-  return Number(match[2]);
+  return position as Position<K>;
 }
 
 /** `since` or `until` as an instant; the schema's `date-time` format has already said yes. */
@@ -58,11 +77,11 @@ export function timeWindow(query: { since?: string; until?: string }): { since?:
 }
 
 /** Rows fetched with `limit + 1`: the extra row only says that another page exists. */
-export function toPage<Row, Item>(
+export function toPage<Row, Item, K extends CursorKind>(
   rows: readonly Row[],
   limit: number,
-  kind: CursorKind,
-  key: (row: Row) => number,
+  kind: K,
+  key: (row: Row) => Position<K>,
   toItem: (row: Row) => Item,
 ): Page<Item> {
   const pageRows = rows.slice(0, limit);
@@ -77,7 +96,8 @@ const iso = (value: Date | string): string => new Date(value).toISOString();
 
 export function toAuditRecordView(row: AuditRecordRow): AuditRecordView {
   return {
-    id: Number(row.id),
+    // The per-tenant position: the table's identity column counts every tenant's records.
+    id: Number(row.seq),
     seq: Number(row.seq),
     occurred_at: iso(row.occurred_at),
     actor_user_id: row.actor_user_id,
@@ -88,6 +108,7 @@ export function toAuditRecordView(row: AuditRecordRow): AuditRecordView {
     path: row.path,
     status: row.status,
     request_id: row.request_id,
+    server_request_id: row.server_request_id,
     action: row.action,
     resource_type: row.resource_type,
     resource_id: row.resource_id,
@@ -99,7 +120,7 @@ export function toAuditRecordView(row: AuditRecordRow): AuditRecordView {
 
 export function toSecurityEventView(row: SecurityEventRow): SecurityEventView {
   return {
-    id: Number(row.id),
+    id: row.public_id,
     occurred_at: iso(row.occurred_at),
     event_type: row.event_type,
     severity: row.severity,
@@ -108,6 +129,7 @@ export function toSecurityEventView(row: SecurityEventRow): SecurityEventView {
     user_id: row.user_id,
     tenant_id: row.tenant_id,
     request_id: row.request_id,
+    server_request_id: row.server_request_id,
     details: row.details,
   };
 }

@@ -8,8 +8,10 @@ import type { ChainedRecord, JsonValue } from './audit-chain.ts';
 import { auditHash, GENESIS_HASH, normaliseJson, storable } from './audit-chain.ts';
 
 /** What a writer supplies: the chained record less what appending decides (seq) or may default. */
-export type AuditRecordInput = Omit<ChainedRecord, 'seq' | 'occurredAt' | 'changes'> & {
+export type AuditRecordInput = Omit<ChainedRecord, 'seq' | 'occurredAt' | 'changes' | 'serverRequestId'> & {
   changes: Record<string, unknown>;
+  /** The server's own id of the request; absent for the command line's records. */
+  serverRequestId?: string | null;
   /** Defaults to now; set by the application (not the database) because the hash covers it. */
   occurredAt?: Date;
 };
@@ -29,6 +31,7 @@ export interface AuditRecordRow {
   path: string;
   status: number;
   request_id: string;
+  server_request_id: string | null;
   action: string;
   resource_type: string | null;
   resource_id: string | null;
@@ -36,7 +39,7 @@ export interface AuditRecordRow {
 }
 
 const COLUMNS = `id, tenant_id, seq, prev_hash, hash, occurred_at, actor_user_id, actor_email, ip, method, route,
-  path, status, request_id, action, resource_type, resource_id, changes`;
+  path, status, request_id, server_request_id, action, resource_type, resource_id, changes`;
 
 const text = (value: string | null): string | null => (value === null ? null : storable(value));
 
@@ -72,6 +75,7 @@ export async function appendAuditRecord(
     path: storable(input.path),
     status: input.status,
     requestId: storable(input.requestId),
+    serverRequestId: text(input.serverRequestId ?? null),
     action: storable(input.action),
     resourceType: text(input.resourceType),
     resourceId: text(input.resourceId),
@@ -81,8 +85,9 @@ export async function appendAuditRecord(
   await q.query(
     `WITH appended AS (
        INSERT INTO audit_log (tenant_id, seq, prev_hash, hash, occurred_at, actor_user_id, actor_email, ip, method,
-                              route, path, status, request_id, action, resource_type, resource_id, changes)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                              route, path, status, request_id, action, resource_type, resource_id, changes,
+                              server_request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
      )
      UPDATE audit_chain_heads SET last_hash = $4 WHERE tenant_id = $1`,
     [
@@ -103,6 +108,7 @@ export async function appendAuditRecord(
       record.resourceType,
       record.resourceId,
       JSON.stringify(record.changes),
+      record.serverRequestId,
     ],
   );
   return { seq: record.seq, hash };
@@ -124,6 +130,7 @@ export function toChainedRecord(row: AuditRecordRow): ChainedRecord {
     path: row.path,
     status: row.status,
     requestId: row.request_id,
+    serverRequestId: row.server_request_id ?? null,
     action: row.action,
     resourceType: row.resource_type,
     resourceId: row.resource_id,

@@ -54,9 +54,12 @@ export const OpsSecurityEventQuery = Type.Object(
 );
 export type OpsSecurityEventQueryValue = Static<typeof OpsSecurityEventQuery>;
 
+export const OpsAuditVerifyQuery = Type.Object({ tenant_id: Uuid }, { additionalProperties: false });
+
 const JsonObject = Type.Object({}, { additionalProperties: true });
 
 export const AuditRecord = Type.Object({
+  /** The record's position in its tenant's chain (equal to seq): nothing of other tenants. */
   id: Type.Integer(),
   seq: Type.Integer(),
   occurred_at: Type.String({ format: 'date-time' }),
@@ -67,7 +70,10 @@ export const AuditRecord = Type.Object({
   route: Type.String(),
   path: Type.String(),
   status: Type.Integer(),
+  /** The client's X-Request-ID (when well-formed), else the server's id. */
   request_id: Type.String(),
+  /** The server's own id of the request; null for the command line's and older records. */
+  server_request_id: Nullable(Type.String()),
   action: Type.String(),
   resource_type: Nullable(Type.String()),
   resource_id: Nullable(Type.String()),
@@ -79,7 +85,8 @@ export const AuditRecord = Type.Object({
 export type AuditRecordView = Static<typeof AuditRecord>;
 
 export const SecurityEvent = Type.Object({
-  id: Type.Integer(),
+  /** A random id (UUID): the storage order counts every tenant's events and is never shown. */
+  id: Type.String(),
   occurred_at: Type.String({ format: 'date-time' }),
   event_type: Type.String(),
   severity: Type.String(),
@@ -88,6 +95,7 @@ export const SecurityEvent = Type.Object({
   user_id: Nullable(Type.String()),
   tenant_id: Nullable(Type.String()),
   request_id: Nullable(Type.String()),
+  server_request_id: Nullable(Type.String()),
   details: JsonObject,
 });
 export type SecurityEventView = Static<typeof SecurityEvent>;
@@ -103,6 +111,12 @@ export const VerifyResponse = Type.Object({
   reason: Type.Optional(Type.String()),
   checkpoint_seq: Type.Union([Type.Integer(), Type.Null()]),
   head: Type.Union([Type.Object({ seq: Type.Integer(), hash: Type.String() }), Type.Null()]),
+  /** `incremental`: from the last signed verified point; `full`: from the chain's start. */
+  mode: Type.Enum(['full', 'incremental']),
+  /** The verified point the walk started from (incremental), else null. */
+  verified_from: Type.Union([Type.Integer(), Type.Null()]),
+  /** Set when a stored verified point failed its signature check and was ignored. */
+  point_rejected: Type.Optional(Type.Literal('bad_signature')),
 });
 
 export const ErrorBody = Type.Object({ detail: Type.Unknown(), code: Type.String() });

@@ -12,12 +12,16 @@ export interface SecurityEventRowInput {
   ip: string | null;
   user_id: string | null;
   request_id: string | null;
+  /** The server's own id of the request (absent outside a request). */
+  server_request_id?: string | null;
   description: string | null;
   details: JsonValue;
 }
 
 export interface SecurityEventRow {
+  /** Internal order only: platform-wide, so never shown to a tenant (public_id is). */
   id: number;
+  public_id: string;
   tenant_id: string | null;
   occurred_at: Date;
   event_type: string;
@@ -25,6 +29,7 @@ export interface SecurityEventRow {
   ip: string | null;
   user_id: string | null;
   request_id: string | null;
+  server_request_id: string | null;
   description: string | null;
   details: { [key: string]: JsonValue };
 }
@@ -37,19 +42,21 @@ export interface SecurityEventRow {
 export async function insertSecurityEvents(tx: Tx, rows: readonly SecurityEventRowInput[]): Promise<void> {
   await tx.query(
     `INSERT INTO security_events (tenant_id, occurred_at, event_type, severity, ip, user_id, request_id,
-                                  description, details)
+                                  server_request_id, description, details)
      SELECT CASE WHEN known THEN r.tenant_id END, r.occurred_at, r.event_type, r.severity, r.ip, r.user_id,
-            r.request_id, r.description,
+            r.request_id, r.server_request_id, r.description,
             CASE WHEN known THEN r.details ELSE r.details || jsonb_build_object('claimed_tenant_id', r.tenant_id) END
      FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, occurred_at timestamptz, event_type text,
-            severity text, ip text, user_id uuid, request_id text, description text, details jsonb),
+            severity text, ip text, user_id uuid, request_id text, server_request_id text, description text,
+            details jsonb),
           LATERAL (SELECT r.tenant_id IS NULL OR EXISTS (SELECT 1 FROM tenants t WHERE t.id = r.tenant_id) AS known) k`,
     [JSON.stringify(rows)],
   );
 }
 
 export interface SecurityEventFilter {
-  beforeId?: number | undefined;
+  /** The public id of the last event of the previous page. */
+  before?: string | undefined;
   since?: Date | undefined;
   until?: Date | undefined;
   userId?: string | undefined;
@@ -59,8 +66,8 @@ export interface SecurityEventFilter {
   limit: number;
 }
 
-const COLUMNS =
-  'id, tenant_id, occurred_at, event_type, severity, ip, user_id, request_id, description, details';
+const COLUMNS = `id, public_id, tenant_id, occurred_at, event_type, severity, ip, user_id, request_id,
+  server_request_id, description, details`;
 
 /** One tenant's events, newest first (row-level security would hide the others anyway). */
 export async function listTenantSecurityEvents(
@@ -75,7 +82,8 @@ export async function listTenantSecurityEvents(
     params.push(value);
     where.push(condition.replace('?', `$${params.length}`));
   };
-  add('id < ?', filter.beforeId);
+  // A cursor naming no event of this tenant (row-level security) gives an empty page.
+  add('id < (SELECT b.id FROM security_events b WHERE b.public_id = ?)', filter.before);
   add('occurred_at >= ?', filter.since?.toISOString());
   add('occurred_at < ?', filter.until?.toISOString());
   add('user_id = ?', filter.userId);
@@ -99,7 +107,7 @@ export async function listAllSecurityEvents(
     `SELECT ${COLUMNS} FROM ops_security_events($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
       filter.limit,
-      filter.beforeId ?? null,
+      filter.before ?? null,
       filter.since?.toISOString() ?? null,
       filter.until?.toISOString() ?? null,
       filter.tenantId ?? null,

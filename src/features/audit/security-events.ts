@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { Database } from '../../platform/db/index.ts';
 import { isUuid } from '../../platform/db/index.ts';
+import { currentServerRequestId } from '../../platform/request-context.ts';
 import { normaliseJson, storable } from './audit-chain.ts';
 import { createSecurityEventWriter } from './security-event-writer.ts';
 import type { SecurityEventRowInput } from './security-events.repository.ts';
@@ -55,6 +56,8 @@ export interface SecurityEventInput {
   userId?: string | undefined;
   tenantId?: string | undefined;
   requestId?: string | undefined;
+  /** The server's own id of the request; defaults to that of the request being served. */
+  serverRequestId?: string | undefined;
   details?: Record<string, unknown>;
 }
 
@@ -103,6 +106,7 @@ function eventRow(event: SecurityEvent): SecurityEventRowInput {
     ip: event.ip === undefined ? null : storable(event.ip),
     user_id: userId,
     request_id: event.requestId === undefined ? null : storable(event.requestId),
+    server_request_id: event.serverRequestId ?? null,
     description: storable(event.description),
     details:
       normalised !== null && typeof normalised === 'object' && !Array.isArray(normalised) ? normalised : {},
@@ -132,7 +136,13 @@ export function createSecurityEventRecorder(deps: {
       listeners.push(listener);
     },
     async record(input) {
-      const event: SecurityEvent = { ...input, severity: severityOf(input.type), occurredAt: new Date() };
+      const serverRequestId = input.serverRequestId ?? currentServerRequestId();
+      const event: SecurityEvent = {
+        ...input,
+        ...(serverRequestId ? { serverRequestId } : {}),
+        severity: severityOf(input.type),
+        occurredAt: new Date(),
+      };
       deps.log.warn(
         {
           event_type: `security_${event.type}`,
@@ -141,6 +151,7 @@ export function createSecurityEventRecorder(deps: {
           user_id: event.userId,
           tenant_id: event.tenantId,
           request_id: event.requestId,
+          server_request_id: event.serverRequestId,
           ...event.details,
         },
         event.description,

@@ -118,6 +118,7 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
               path: pathOf(request),
               status: options.status ?? successStatus(request),
               requestId: request.id,
+              serverRequestId: request.serverRequestId,
               action: note?.action ?? `${request.method} ${route}`,
               resourceType: note?.resourceType ?? null,
               resourceId: note?.resourceId ?? null,

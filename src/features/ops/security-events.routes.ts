@@ -1,7 +1,7 @@
 // Platform operations: every tenant's security events and the pre-login ones (no tenant), which
 // no tenant admin can see. Operator role only (granted by the command line, never by a tenant).
 // The runtime role's row-level security hides other tenants' rows by design, so this route reads
-// through ops_security_events(), the narrow SECURITY DEFINER function of migration 0004, and calls
+// through ops_security_events(), the narrow SECURITY DEFINER function of migration 0004 (0011 now), and calls
 // it only after the operator guard; the trade-off is described next to the function.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -28,11 +28,11 @@ export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: AppD
     },
     async (request) => {
       const { query } = request;
-      const beforeId = decodeCursor('e', query.cursor);
+      const before = decodeCursor('e', query.cursor);
       // No tenant: row-level security shows this transaction nothing; only the function reads.
       const rows = await deps.db.withTenant(null, (tx) =>
         listAllSecurityEvents(tx, {
-          beforeId,
+          before,
           ...timeWindow(query),
           tenantId: query.tenant_id?.toLowerCase(),
           userId: query.user_id?.toLowerCase(),
@@ -42,7 +42,7 @@ export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: AppD
           limit: query.limit + 1,
         }),
       );
-      return toPage(rows, query.limit, 'e', (row) => Number(row.id), toSecurityEventView);
+      return toPage(rows, query.limit, 'e', (row) => row.public_id, toSecurityEventView);
     },
   );
 }

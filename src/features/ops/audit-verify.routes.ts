@@ -1,0 +1,43 @@
+// Platform operations: the full re-verification of one tenant's audit chain, from its first
+// retained record, checking the tenant's signed verified point on the way (see
+// features/audit/audit-verify.ts). A tenant admin's GET /admin/audit-log/verify only checks what
+// was appended since the last verified point; this walk also finds a change made since to an
+// older record. Operator role only; it costs the whole chain (a page at a time, each in its own
+// short transaction, so other requests run in between), which is why tenants do not get it.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { AppError } from '../../platform/errors.ts';
+import { ErrorBody, OpsAuditVerifyQuery, VerifyResponse } from '../audit/audit.schemas.ts';
+import { tenantChainStorage, verifyAndRecordPoint } from '../audit/audit-verify.ts';
+import { createVerifiedPointSeal } from '../audit/verified-point.ts';
+import { requireRole } from '../auth/authenticate.ts';
+import { tenantExists } from '../users/users.repository.ts';
+
+export async function opsAuditVerifyRoutes(plugin: FastifyInstance, deps: AppDeps) {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  const seal = createVerifiedPointSeal(deps.config.encryptionKey);
+
+  app.get(
+    '/ops/audit-log/verify',
+    {
+      // First step after authentication: nothing of the query is looked at for a non-operator.
+      onRequest: requireRole('operator', deps.securityEvents),
+      schema: {
+        tags: ['operations'],
+        security: [{ bearerAuth: [] }],
+        querystring: OpsAuditVerifyQuery,
+        response: { 200: VerifyResponse, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const tenantId = request.query.tenant_id.toLowerCase();
+      // The operator names the tenant: the walk runs in that tenant's row-level-security scope.
+      const known = await deps.db.withTenant(tenantId, (tx) => tenantExists(tx, tenantId), {
+        readOnly: true,
+      });
+      if (!known) throw new AppError(404, 'TENANT_NOT_FOUND', 'Tenant not found');
+      return verifyAndRecordPoint(tenantChainStorage(deps.db, tenantId), tenantId, { seal });
+    },
+  );
+}
