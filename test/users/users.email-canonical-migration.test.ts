@@ -75,7 +75,8 @@ describe('the canonical e-mail in SQL (migration 0010), both shapes', () => {
       .map(([local, labels, top]) => `${local}@${[...labels, top].join('.')}`);
     const emails = [...LOOK_ALIKE_EMAILS.filter((e) => !hasInvisibleCharacters(e, 'strict')), ...generated];
     const fromSql = await sqlCanonical(db, emails);
-    emails.forEach((email, i) => assert.equal(fromSql[i], normaliseEmail(email), JSON.stringify(email)));
+    for (const [i, email] of emails.entries())
+      assert.equal(fromSql[i], normaliseEmail(email), JSON.stringify(email));
   });
 
   test('email_has_invisible_characters finds every control, format and separator character JavaScript knows', async () => {
