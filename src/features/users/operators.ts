@@ -1,5 +1,5 @@
 // Platform operators: users whose roles include `operator`, granted only by the command line
-// (`tradewise create-operator`), never by the API. They live in one dedicated platform tenant, so
+// (`tradewise create-operator`, taken away by `tradewise remove-operator`), never by the API. They live in one dedicated platform tenant, so
 // an operator is never a member of a customer tenant and no tenant admin can see, change or remove
 // them; a customer account cannot be turned into an operator.
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,7 @@ import type { Database } from '../../platform/db/index.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
 import { appendAuditRecord } from '../audit/audit.repository.ts';
 import { findLoginAccount } from '../auth/login.repository.ts';
+import type { Revoker } from '../auth/revocation.service.ts';
 import { insertTenant, insertUser, tenantExists, updateUser } from './users.repository.ts';
 
 /** The platform tenant: the nil UUID (RFC 9562 §5.9), which no registration can produce. */
@@ -65,5 +66,54 @@ export async function createOperator(
       },
     });
     return result;
+  });
+}
+
+export type RemoveOperatorResult =
+  | { outcome: 'removed'; userId: string; deactivated: boolean; sessionsEnded: number }
+  | { outcome: 'not_found' | 'not_operator' };
+
+/**
+ * Takes the `operator` role away, at once: the role is in every access token's `roles` claim, so
+ * the user's tokens issued so far are refused (the "revoked before" mark) and their sessions end,
+ * on every instance (the marks are durable, then copied to the shared store after the commit).
+ * An account left without any role has no use in the platform tenant and is deactivated.
+ */
+export async function removeOperator(
+  db: Database,
+  revoker: Revoker,
+  email: string,
+): Promise<RemoveOperatorResult> {
+  const existing = await db.withTenant(null, (tx) => findLoginAccount(tx, email));
+  if (existing === undefined || existing.tenant_id !== PLATFORM_TENANT_ID) return { outcome: 'not_found' };
+  if (!existing.roles.includes('operator')) return { outcome: 'not_operator' };
+
+  return db.withTenant(PLATFORM_TENANT_ID, async (tx) => {
+    const remaining = existing.roles.filter((role) => role !== 'operator');
+    const deactivated = remaining.length === 0;
+    await updateUser(tx, existing.user_id, {
+      roles: deactivated ? ['user'] : remaining,
+      ...(deactivated ? { isActive: false } : {}),
+    });
+    const target = { tenantId: PLATFORM_TENANT_ID, userId: existing.user_id };
+    const sessionsEnded = await revoker.endSessions(tx, target, { all: true }, 'role_change');
+    await revoker.revokeUserTokens(tx, target, 'role_change');
+    if (deactivated) revoker.markInactive(tx, existing.user_id, true);
+    await appendAuditRecord(tx, {
+      tenantId: PLATFORM_TENANT_ID,
+      actorUserId: null,
+      actorEmail: null,
+      ip: null,
+      method: 'CLI',
+      route: 'remove-operator',
+      path: 'remove-operator',
+      status: 0,
+      requestId: `cli-${randomUUID()}`,
+      action: 'user.revoke_operator',
+      resourceType: 'user',
+      resourceId: existing.user_id,
+      changes: { fields: deactivated ? ['roles', 'is_active'] : ['roles'] },
+    });
+    return { outcome: 'removed', userId: existing.user_id, deactivated, sessionsEnded };
   });
 }
