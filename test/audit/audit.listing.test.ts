@@ -169,6 +169,7 @@ describe(`audit and security-event listings (${shape})`, () => {
       [...ids].sort((x, y) => y - x),
     );
     assert.deepEqual(Object.keys(items[0] ?? {}).sort(), [
+      'count',
       'description',
       'details',
       'event_type',

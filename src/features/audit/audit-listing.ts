@@ -93,5 +93,6 @@ export function toSecurityEventView(row: SecurityEventRow): SecurityEventView {
     tenant_id: row.tenant_id,
     request_id: row.request_id,
     details: row.details,
+    count: Number(row.count),
   };
 }

@@ -89,6 +89,8 @@ export const SecurityEvent = Type.Object({
   tenant_id: Nullable(Type.String()),
   request_id: Nullable(Type.String()),
   details: JsonObject,
+  /** Occurrences this item stands for: repeats of the same event from the same source within a minute are stored once. */
+  count: Type.Integer({ minimum: 1 }),
 });
 export type SecurityEventView = Static<typeof SecurityEvent>;
 
