@@ -1,10 +1,13 @@
 // Bench options: flags (`--duration=10`) win over environment variables (`BENCH_DURATION=10`), which
 // win over the defaults. `--quick` shortens every phase for the smoke test; its figures mean nothing.
-export type Phase = 'read' | 'login' | 'embedded';
+export type Phase = 'read' | 'login' | 'embedded' | 'flood';
 /** Which Redis the server shape uses: the local one, or a private Sentinel set or Cluster. */
 export type RedisDeployment = 'standalone' | 'sentinel' | 'cluster';
 const DEPLOYMENTS: readonly RedisDeployment[] = ['standalone', 'sentinel', 'cluster'];
-const PHASES: readonly Phase[] = ['read', 'login', 'embedded'];
+const PHASES: readonly Phase[] = ['read', 'login', 'embedded', 'flood'];
+/** What a run without --only measures (the flood phase answers another question: ask for it). */
+const DEFAULT_PHASES: readonly Phase[] = ['read', 'login', 'embedded'];
+const SHAPES = ['embedded', 'server'] as const;
 
 const KNOWN = [
   'duration',
@@ -18,6 +21,7 @@ const KNOWN = [
   'out',
   'cpu-prof',
   'redis',
+  'shape',
 ];
 
 export interface BenchOptions {
@@ -43,6 +47,8 @@ export interface BenchOptions {
   redisUrl: string;
   /** standalone: `redisUrl`; sentinel, cluster: private servers started (and removed) by the bench. */
   redis: RedisDeployment;
+  /** The flood phase's storage: embedded (default) or server (PostgreSQL + `redis`). */
+  floodShape: (typeof SHAPES)[number];
 }
 
 export class UsageError extends Error {}
@@ -74,14 +80,17 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     return parsed;
   };
   const only = raw('only');
-  const phases = only === undefined || only === '' ? PHASES : only.split(',');
+  const phases = only === undefined || only === '' ? DEFAULT_PHASES : only.split(',');
   for (const phase of phases) {
     if (!PHASES.includes(phase as Phase)) throw new UsageError(`--only takes ${PHASES.join('|')}`);
   }
   const redis = (raw('redis') ?? 'standalone') as RedisDeployment;
   if (!DEPLOYMENTS.includes(redis)) throw new UsageError(`--redis takes ${DEPLOYMENTS.join('|')}`);
+  const floodShape = (raw('shape') ?? 'embedded') as BenchOptions['floodShape'];
+  if (!SHAPES.includes(floodShape)) throw new UsageError(`--shape takes ${SHAPES.join('|')}`);
   return {
     redis,
+    floodShape,
     duration: number('duration', 10, 1),
     warmup: number('warmup', 3, 1),
     connections: Math.round(number('connections', 32)),

@@ -52,11 +52,18 @@ function buildBundle(): void {
   if (result.status !== 0) throw new Error('building dist/main.js failed');
 }
 
-export async function startService(name: string, options: BenchOptions, storage?: BenchStorage) {
+export async function startService(
+  name: string,
+  options: BenchOptions,
+  storage?: BenchStorage,
+  /** Added to (or replacing) the bench's service environment (the flood phase's webhook). */
+  extraEnv: Record<string, string> = {},
+) {
   const nodeArgs =
     options.cpuProf && storage !== undefined ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
   buildBundle();
-  const service = await startNode(name, 'dist/main.js', await serviceEnv(options, storage), { nodeArgs });
+  const env = { ...(await serviceEnv(options, storage)), ...extraEnv };
+  const service = await startNode(name, 'dist/main.js', env, { nodeArgs });
   return { service, seed: await seed(service.url) };
 }
 

@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
+import type { FloodFigures } from './flood.ts';
+import { FEW_ROWS, HEAP_GROWTH_MB, RSS_GROWTH_MB } from './flood.ts';
 import type { Figures } from './load.ts';
 import type { EmbeddedFigures, LoginFigures, ReadFigures } from './phases.ts';
 
@@ -27,6 +29,8 @@ export interface BenchResult {
   /** The service's RSS once seeded, before any load, and its peak under the loads. */
   memory: { idleRssMb: number; peakRssMb: number } | null;
   embedded: EmbeddedFigures | null;
+  /** The flood phase (--only=flood): stored rows, alerts and memory under forged tokens and CSRF-less logouts. */
+  flood?: FloodFigures | null;
   targets: Verdict[];
   pass: boolean;
 }
@@ -58,6 +62,7 @@ export function verdicts(result: Omit<BenchResult, 'targets' | 'pass'>): Verdict
     add('read p99 during login flood < 50 ms', `${p99} ms`, p99 < 50);
   }
   if (memory !== null) add('service peak RSS < 200 MB', `${memory.peakRssMb} MB`, memory.peakRssMb < 200);
+  if (result.flood != null) floodVerdicts(result.flood, add);
   const runs: Figures[] = [
     ...(read === null ? [] : [read.floor, read.service]),
     ...(login === null ? [] : [login.login, login.readDuringFlood, login.loginDuringFlood]),
@@ -66,6 +71,36 @@ export function verdicts(result: Omit<BenchResult, 'targets' | 'pass'>): Verdict
   const failed = runs.reduce((sum, run) => sum + run.failed, 0);
   add('every answer 2xx (else the figures are void)', `${failed} failed`, failed === 0);
   return list;
+}
+
+function floodVerdicts(flood: FloodFigures, add: (target: string, measured: string, pass: boolean) => void) {
+  const sent = {
+    token_invalid: flood.sent.forgedTokens,
+    unauthorized_access_attempt: flood.sent.csrfLessLogouts,
+  };
+  for (const [type, count] of Object.entries(sent)) {
+    const stored = flood.rows[type] ?? { rows: 0, countSum: 0 };
+    add(
+      `flood: ${type} rows <= ${FEW_ROWS}, counts = requests`,
+      `${stored.rows} rows, counts ${stored.countSum} / ${count} requests`,
+      stored.rows >= 1 && stored.rows <= FEW_ROWS && stored.countSum === count,
+    );
+  }
+  const alerts = Object.entries(flood.alerts);
+  const logoutAlerts = alerts.filter(([key]) => key.startsWith('security_unauthorized_access_attempt '));
+  add(
+    'flood: one alert per event type and subject',
+    alerts.map(([key, n]) => `${key}: ${n}`).join(', ') || 'none',
+    logoutAlerts.length === 1 && alerts.every(([, n]) => n === 1),
+  );
+  const { memory } = flood;
+  const rss = Math.round((memory.rssAfterMb - memory.rssBeforeMb) * 10) / 10;
+  const heap = Math.round((memory.heapAfterMb - memory.heapBeforeMb) * 10) / 10;
+  add(
+    `flood: no memory growth (RSS <= +${RSS_GROWTH_MB} MB, heap <= +${HEAP_GROWTH_MB} MB)`,
+    `RSS ${memory.rssBeforeMb} -> ${memory.rssAfterMb} MB (${rss}), heap ${memory.heapBeforeMb} -> ${memory.heapAfterMb} MB (${heap})`,
+    rss <= RSS_GROWTH_MB && heap <= HEAP_GROWTH_MB,
+  );
 }
 
 const pad = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
@@ -133,6 +168,12 @@ export function render(result: BenchResult): string {
     result.read === null ? '' : `floor peak RSS: ${result.read.floorPeakRssMb} MB`,
     result.embedded === null ? '' : `embedded shape peak RSS: ${result.embedded.peakRssMb} MB`,
   ].filter((line) => line !== '');
+  if (result.flood != null) {
+    const f = result.flood;
+    rss.push(
+      `flood (${f.shape}): ${f.sent.forgedTokens} forged tokens + ${f.sent.csrfLessLogouts} CSRF-less logouts in ${f.seconds} s; statuses ${JSON.stringify(f.statuses)}`,
+    );
+  }
   const verdict = result.pass ? 'all targets met' : 'TARGETS MISSED';
   return `\n${figures}\n\n${rss.join('\n')}\n\n${targets}\n\n${verdict}\n`;
 }

@@ -7,6 +7,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { measureBcryptLimit } from './bcrypt-limit.ts';
 import { cleanUp, cleanUpOnSignals } from './cleanup.ts';
+import { floodPhase } from './flood.ts';
 import type { BenchOptions } from './options.ts';
 import { parseOptions, UsageError } from './options.ts';
 import { embeddedPhase, loginPhase, PASSWORD_HASH_COST, readPhase, startService } from './phases.ts';
@@ -71,6 +72,7 @@ async function measure(options: BenchOptions, argv: readonly string[]): Promise<
     login: null,
     memory: null,
     embedded: null,
+    flood: null,
   };
   const { phases } = options;
   if (phases.has('read') || phases.has('login')) {
@@ -110,6 +112,11 @@ async function measure(options: BenchOptions, argv: readonly string[]): Promise<
     partial.run.pids.embedded = partial.embedded.pid;
     log(`embedded: ${partial.embedded.read.rps} req/s`);
   }
+  if (phases.has('flood')) {
+    partial.flood = await floodPhase(options, log);
+    partial.run.pids.flood = partial.flood.pid;
+    log(`flood: rows ${JSON.stringify(partial.flood.rows)}, alerts ${JSON.stringify(partial.flood.alerts)}`);
+  }
   const targets = verdicts(partial);
   return { ...partial, targets, pass: targets.every((t) => t.pass) };
 }
@@ -122,9 +129,9 @@ async function main(): Promise<number> {
     options = parseOptions(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    log(`${error.message}\nusage: npm run bench -- [--quick] [--only=read|login|embedded] [--duration=S]
+    log(`${error.message}\nusage: npm run bench -- [--quick] [--only=read|login|embedded|flood] [--duration=S]
   [--warmup=S] [--connections=N] [--login-connections=N] [--pool-size=N] [--out=FILE] [--cpu-prof]
-  [--redis=standalone|sentinel|cluster]`);
+  [--redis=standalone|sentinel|cluster] [--shape=embedded|server]`);
     return 2;
   }
   let result: BenchResult;

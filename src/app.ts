@@ -131,7 +131,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     collectProcessMetrics: options.processMetrics,
     clusterWorker: options.clusterWorker,
   });
-  const securityEvents = createSecurityEventRecorder({ db, log: app.log });
+  const securityEvents = createSecurityEventRecorder({
+    db,
+    log: app.log,
+    floodWindowMs: config.securityEventFoldSeconds * 1000,
+  });
   countSecurityEvents(securityEvents, metrics.securityEvents);
   // Events recorded by the last in-flight requests are stored before the pools close.
   app.addHook('onClose', async () => {
@@ -150,6 +154,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         secret: alertSecret(config.alertWebhookSecret, config.secretKey),
         log: app.log,
         metrics,
+        store,
       })
     : undefined;
   securityEvents.onEvent(
@@ -239,6 +244,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Platform, in pipeline order.
   await app.register(errorsPlugin);
   await app.register(requestContextPlugin);
+  // Security headers and CORS grants first, so that every answer carries them whichever hook
+  // refuses it (a block's 403, a limit's 429, shutdown's 503); then the cheapest refusals.
+  await app.register(hardeningPlugin, { config });
   // Shutdown (SIGTERM): requests still arriving on open connections get the contract's 503.
   let closing = false;
   app.addHook('preClose', async () => {
@@ -252,7 +260,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config?.authenticated !== true) await gate.publicHook(request, reply);
   });
-  await app.register(hardeningPlugin, { config });
   await app.register(httpMetricsPlugin, { metrics });
   await app.register(openapiPlugin);
 

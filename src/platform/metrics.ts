@@ -88,6 +88,11 @@ export function createMetrics(options: MetricsOptions = {}) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    alertDeliveriesDropped: new Counter({
+      name: 'alert_deliveries_dropped_total',
+      help: 'Alert webhook deliveries dropped because too many were in flight or queued',
+      registers,
+    }),
     auditRecords: new Counter({ name: 'audit_records_total', help: 'Audit records written', registers }),
   };
 }

@@ -170,6 +170,7 @@ describe(`audit and security-event listings (${shape})`, () => {
     );
     assert.equal(new Set(items.map((e) => e.id)).size, 6);
     assert.deepEqual(Object.keys(items[0] ?? {}).sort(), [
+      'count',
       'description',
       'details',
       'event_type',

@@ -38,6 +38,9 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     TENANT_TEST_CONNECTION_RATE_LIMIT: '100000/minute',
     BRUTE_FORCE_MAX_ATTEMPTS: '100000',
     SUSPICIOUS_API_CALLS_PER_MINUTE: '100000',
+    // Like the thresholds above: every request of a test comes from one address, so tests read
+    // each refusal's own row. The flood rule's own tests set SECURITY_EVENT_FOLD_SECONDS=60.
+    SECURITY_EVENT_FOLD_SECONDS: '0',
     DATA_DIR: `/tmp/tradewise-test-${randomUUID()}`,
     DATABASE_URL: process.env.DATABASE_URL,
     REDIS_URL: process.env.REDIS_URL,

@@ -1,4 +1,5 @@
-// CORS as the seed configures it: the listed origins only, with credentials, X-Request-ID exposed.
+// CORS as the seed configures it: the listed origins only, with credentials, X-Request-ID exposed
+// (and the rate-limit fields, so that a browser client can read a refusal's Retry-After).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
@@ -32,13 +33,16 @@ describe('CORS with the production default origins', () => {
     assert.deepEqual([...t.config.corsOrigins], ['https://app.tradewise.com', 'https://tradewise.com']);
   });
 
-  test('an allowed origin gets its own origin back, credentials and X-Request-ID exposed', async () => {
+  test('an allowed origin gets its own origin back, credentials, X-Request-ID and the rate-limit fields exposed', async () => {
     for (const origin of ['https://app.tradewise.com', 'https://tradewise.com']) {
       const res = await t.app.inject({ url: '/health', headers: { origin } });
       assert.equal(res.statusCode, 200);
       assert.equal(res.headers['access-control-allow-origin'], origin);
       assert.equal(res.headers['access-control-allow-credentials'], 'true');
-      assert.equal(res.headers['access-control-expose-headers'], 'X-Request-ID');
+      assert.equal(
+        res.headers['access-control-expose-headers'],
+        'X-Request-ID, Retry-After, RateLimit, RateLimit-Policy',
+      );
       assert.match(String(res.headers.vary), /Origin/);
     }
   });

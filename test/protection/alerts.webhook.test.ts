@@ -13,6 +13,7 @@ import {
   SIGNATURE_HEADER,
 } from '../../src/features/protection/alerts.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
+import { createMemoryStore } from '../../src/platform/store/memory.ts';
 import { testIp } from '../helpers/addresses.ts';
 
 const IP_7 = testIp();
@@ -71,7 +72,13 @@ describe('alert webhook', () => {
   test('posts the event as JSON with an HMAC signature the receiver can verify', async () => {
     received.length = 0;
     const metrics = createMetrics({ collectProcessMetrics: false });
-    const alerts = createAlertDispatcher({ url, secret: SECRET, log: pino({ level: 'silent' }), metrics });
+    const alerts = createAlertDispatcher({
+      url,
+      secret: SECRET,
+      log: pino({ level: 'silent' }),
+      metrics,
+      store: createMemoryStore(),
+    });
     alerts.send(event());
     await alerts.drain();
     assert.equal(received.length, 1);
@@ -100,6 +107,7 @@ describe('alert webhook', () => {
       secret: SECRET,
       log: pino({ level: 'silent' }),
       metrics,
+      store: createMemoryStore(),
       baseDelayMs: 20,
     });
     alerts.send(event());
@@ -121,6 +129,7 @@ describe('alert webhook', () => {
       secret: SECRET,
       log: pino({ level: 'silent' }),
       metrics,
+      store: createMemoryStore(),
       baseDelayMs: 5,
       maxAttempts: 3,
     });
@@ -145,6 +154,7 @@ describe('alert webhook', () => {
       secret: SECRET,
       log: pino({ level: 'silent' }),
       metrics,
+      store: createMemoryStore(),
       fetchImpl: async () => {
         await gate;
         return new Response(null, { status: 204 });

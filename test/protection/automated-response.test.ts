@@ -54,7 +54,7 @@ describe('automated response', () => {
     const securityEvents = createSecurityEventRecorder({ db: t.db, log });
     const ipBlocks = createIpBlocks({ db: t.db, store: t.store });
     const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`;
-    const alerts = createAlertDispatcher({ url, secret: 's', log, metrics, baseDelayMs: 5 });
+    const alerts = createAlertDispatcher({ url, secret: 's', log, metrics, store: t.store, baseDelayMs: 5 });
     securityEvents.onEvent(
       createAutomatedResponse({
         config: t.config,

@@ -50,7 +50,7 @@ describe('brute-force detection and response', () => {
     }
     for (const request of [
       login(t, ip, victim.email, victim.password),
-      t.app.inject({ method: 'GET', url: '/health', remoteAddress: ip }),
+      t.app.inject({ method: 'GET', url: '/openapi.json', remoteAddress: ip }),
       t.app.inject({ method: 'GET', url: '/api/v1/bots', remoteAddress: ip, headers: victim.headers }),
     ]) {
       const res = await request;
@@ -73,7 +73,7 @@ describe('brute-force detection and response', () => {
     assert.ok(types.includes('ip_blocked'));
     assert.equal(events.rows.find((e) => e.event_type === 'brute_force_detected')?.severity, 'high');
 
-    const blocks = await t.app.inject({ method: 'GET', url: '/health', remoteAddress: IP_51 });
+    const blocks = await t.app.inject({ method: 'GET', url: '/openapi.json', remoteAddress: IP_51 });
     assert.equal(blocks.statusCode, 200, 'other addresses are unaffected');
   });
 

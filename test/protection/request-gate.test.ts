@@ -46,16 +46,18 @@ describe('route rate limits', () => {
     for (let i = 0; i < 3; i++) {
       const ok = await post(t, ip);
       assert.equal(ok.statusCode, 200);
-      assert.equal(ok.headers['ratelimit-limit'], '3');
-      assert.equal(ok.headers['ratelimit-remaining'], String(2 - i));
+      // draft-ietf-httpapi-ratelimit-headers-10: the policy, then what remains of it.
+      assert.equal(ok.headers['ratelimit-policy'], '"login";q=3;w=60');
+      assert.match(String(ok.headers.ratelimit), new RegExp(`^"login";r=${2 - i};t=\\d+$`));
     }
     const limited = await post(t, ip);
     assert.equal(limited.statusCode, 429);
     assert.deepEqual(limited.json(), { detail: 'Too many requests', code: 'RATE_LIMITED' });
     const retryAfter = Number(limited.headers['retry-after']);
     assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
-    assert.equal(limited.headers['ratelimit-remaining'], '0');
-    assert.equal(limited.headers['ratelimit-policy'], '3;w=60');
+    assert.equal(limited.headers.ratelimit, `"login";r=0;t=${retryAfter}`);
+    assert.equal(limited.headers['ratelimit-policy'], '"login";q=3;w=60');
+    assert.equal(limited.headers['ratelimit-limit'], undefined, 'the retired fields are gone');
   });
 
   test('a refused request is recorded as a rate_limited security event', async () => {
@@ -140,14 +142,17 @@ describe('IP blocks', () => {
   });
   after(() => t.close());
 
-  test('every request from a blocked IP gets 403 until the block ends', async () => {
+  test('every request from a blocked IP gets 403 until the block ends, except the probes', async () => {
     const ip = IP_30;
     await t.store.set(blockKey(ip), '{}', 200);
-    for (const url of ['/probe/open', '/health', '/nowhere', '/api/v1/bots']) {
+    for (const url of ['/probe/open', '/nowhere', '/api/v1/bots']) {
       const res = await t.app.inject({ method: 'GET', url, remoteAddress: ip });
       assert.equal(res.statusCode, 403, url);
       assert.equal(res.json().code, 'IP_BLOCKED');
+      assert.ok(Number(res.headers['retry-after']) >= 1, 'with Retry-After');
     }
+    // CONTRACT.md: /health, /ready and /metrics are never refused by an IP block.
+    assert.equal((await t.app.inject({ method: 'GET', url: '/health', remoteAddress: ip })).statusCode, 200);
     assert.equal((await post(t, ip)).statusCode, 403);
     await new Promise((resolve) => setTimeout(resolve, 250));
     assert.equal(

@@ -131,5 +131,6 @@ export function toSecurityEventView(row: SecurityEventRow): SecurityEventView {
     request_id: row.request_id,
     server_request_id: row.server_request_id,
     details: row.details,
+    count: Number(row.count),
   };
 }

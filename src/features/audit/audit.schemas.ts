@@ -97,6 +97,8 @@ export const SecurityEvent = Type.Object({
   request_id: Nullable(Type.String()),
   server_request_id: Nullable(Type.String()),
   details: JsonObject,
+  /** Occurrences this item stands for: repeats of the same event from the same source within a minute are stored once. */
+  count: Type.Integer({ minimum: 1 }),
 });
 export type SecurityEventView = Static<typeof SecurityEvent>;
 

@@ -16,6 +16,8 @@ export interface SecurityEventRowInput {
   server_request_id?: string | null;
   description: string | null;
   details: JsonValue;
+  /** How many occurrences the row stands for: 1, or the repeats folded into it (flood rule). */
+  count: number;
 }
 
 export interface SecurityEventRow {
@@ -32,6 +34,7 @@ export interface SecurityEventRow {
   server_request_id: string | null;
   description: string | null;
   details: { [key: string]: JsonValue };
+  count: number;
 }
 
 /**
@@ -42,13 +45,14 @@ export interface SecurityEventRow {
 export async function insertSecurityEvents(tx: Tx, rows: readonly SecurityEventRowInput[]): Promise<void> {
   await tx.query(
     `INSERT INTO security_events (tenant_id, occurred_at, event_type, severity, ip, user_id, request_id,
-                                  server_request_id, description, details)
+                                  server_request_id, description, details, count)
      SELECT CASE WHEN known THEN r.tenant_id END, r.occurred_at, r.event_type, r.severity, r.ip, r.user_id,
             r.request_id, r.server_request_id, r.description,
-            CASE WHEN known THEN r.details ELSE r.details || jsonb_build_object('claimed_tenant_id', r.tenant_id) END
+            CASE WHEN known THEN r.details ELSE r.details || jsonb_build_object('claimed_tenant_id', r.tenant_id) END,
+            r.count
      FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id uuid, occurred_at timestamptz, event_type text,
             severity text, ip text, user_id uuid, request_id text, server_request_id text, description text,
-            details jsonb),
+            details jsonb, count integer),
           LATERAL (SELECT r.tenant_id IS NULL OR EXISTS (SELECT 1 FROM tenants t WHERE t.id = r.tenant_id) AS known) k`,
     [JSON.stringify(rows)],
   );
@@ -67,7 +71,7 @@ export interface SecurityEventFilter {
 }
 
 const COLUMNS = `id, public_id, tenant_id, occurred_at, event_type, severity, ip, user_id, request_id,
-  server_request_id, description, details`;
+  server_request_id, description, details, count`;
 
 /** One tenant's events, newest first (row-level security would hide the others anyway). */
 export async function listTenantSecurityEvents(

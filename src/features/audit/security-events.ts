@@ -2,13 +2,17 @@
 // Each event is a structured log line (`event_type: "security_<name>"`), a stored row (visible to
 // the tenant's admins when it has a tenant, to operators always) and, through listeners, a metric,
 // an automated response or an alert. Recording never fails the request that caused it, and a
-// flood of events never takes the database from other requests (see security-event-writer.ts).
+// flood of events never takes the database from other requests (see security-event-writer.ts):
+// repeats of the same event from the same source within a minute are stored as one row with a
+// count (security-event-floods.ts), while the log line and the listeners see every occurrence.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { Database } from '../../platform/db/index.ts';
 import { isUuid } from '../../platform/db/index.ts';
 import { currentServerRequestId } from '../../platform/request-context.ts';
+import { clientKey } from '../protection/client-key.ts';
 import { normaliseJson, storable } from './audit-chain.ts';
+import { createSecurityEventFloods } from './security-event-floods.ts';
 import { createSecurityEventWriter } from './security-event-writer.ts';
 import type { SecurityEventRowInput } from './security-events.repository.ts';
 
@@ -110,7 +114,13 @@ function eventRow(event: SecurityEvent): SecurityEventRowInput {
     description: storable(event.description),
     details:
       normalised !== null && typeof normalised === 'object' && !Array.isArray(normalised) ? normalised : {},
+    count: 1,
   };
+}
+
+/** The source of the flood rule: the client (an IPv6 /64 counts as one, as limits do), the user, the tenant. */
+function sourceOf(event: SecurityEvent): string {
+  return `${event.ip === undefined ? '' : clientKey(event.ip)}|${event.userId ?? ''}|${event.tenantId ?? ''}`;
 }
 
 async function boundedWait(promise: Promise<void>, ms: number): Promise<void> {
@@ -128,9 +138,17 @@ async function boundedWait(promise: Promise<void>, ms: number): Promise<void> {
 export function createSecurityEventRecorder(deps: {
   db: Database;
   log: FastifyBaseLogger;
+  /** The flood rule's window (a minute; tests shorten it). */
+  floodWindowMs?: number;
 }): BufferedSecurityEventRecorder {
   const listeners: SecurityEventListener[] = [];
   const writer = createSecurityEventWriter(deps);
+  const floods = createSecurityEventFloods({
+    ...(deps.floodWindowMs === undefined ? {} : { windowMs: deps.floodWindowMs }),
+    store: (row) => {
+      void writer.write(row);
+    },
+  });
   return {
     onEvent(listener) {
       listeners.push(listener);
@@ -158,7 +176,8 @@ export function createSecurityEventRecorder(deps: {
       );
       let stored: Promise<void>;
       try {
-        stored = writer.write(eventRow(event));
+        const row = eventRow(event);
+        stored = floods.admit(row, sourceOf(event)) ? writer.write(row) : Promise.resolve();
       } catch (error) {
         deps.log.error({ err: error, event_type: `security_${event.type}` }, 'security event not stored');
         stored = Promise.resolve();
@@ -176,7 +195,11 @@ export function createSecurityEventRecorder(deps: {
       await boundedWait(stored, STORE_WAIT_MS);
     },
     flush: () => writer.flush(),
-    close: () => writer.close(),
+    close: () => {
+      // What was folded meanwhile is stored before the writer's last batch.
+      floods.close();
+      return writer.close();
+    },
   };
 }
 

@@ -27,6 +27,8 @@ export async function logoutRoute(
   app.post(
     '/auth/logout',
     {
+      // Public, so limited per client IP like the other cookie-mode endpoints (REFRESH_RATE_LIMIT).
+      config: { rateLimit: ['logout'] },
       schema: {
         tags: ['auth'],
         summary: 'Revoke the presented access token and its session',

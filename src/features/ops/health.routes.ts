@@ -1,5 +1,6 @@
 // Liveness and readiness. /health says the process answers; /ready says whether the database
-// and the state store do, naming the one that does not.
+// and the state store do, naming the one that does not. Both are `probe` routes: never refused by
+// an IP block or a route limit (probes come from fixed addresses).
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 
@@ -29,13 +30,17 @@ const ReadyBody = Type.Object({
 export async function healthRoutes(app: FastifyInstance) {
   app.get(
     '/health',
-    { schema: { tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      config: { probe: true },
+      schema: { tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/ready',
     {
+      config: { probe: true },
       schema: {
         tags: ['operations'],
         response: {

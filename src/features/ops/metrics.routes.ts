@@ -72,6 +72,9 @@ export async function metricsRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get(
     '/metrics',
     {
+      // Never refused by an IP block or a route limit (scrapers come from fixed addresses); a
+      // flood of wrong tokens is bounded by the recorder's flood rule instead.
+      config: { probe: true },
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics (bearer METRICS_TOKEN, or loopback when it is unset)',

@@ -63,14 +63,44 @@ export function slidingWindow(name: string, rate: RateLimit): SlidingWindow {
   };
 }
 
-/** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers) and Retry-After. */
-export function rateLimitHeaders(decision: LimitDecision): Record<string, string> {
+// The IETF RateLimit header fields, draft-ietf-httpapi-ratelimit-headers-10 (the retired
+// RateLimit-Limit / -Remaining / -Reset trio of drafts ≤ 06 is gone). Both are Structured Field
+// Lists (RFC 9651) of quoted policy names with parameters:
+//   RateLimit-Policy: "login";q=5;w=60      quota q per window of w seconds
+//   RateLimit: "login";r=0;t=42             r quota units remaining, t seconds until more is available
+// A route counting against several limits lists each of them.
+
+/** RateLimit-Policy and RateLimit for the limits a request counted against; Retry-After when limited. */
+export function rateLimitHeaders(decisions: readonly LimitDecision[]): Record<string, string> {
   const headers: Record<string, string> = {
-    'ratelimit-limit': String(decision.limit),
-    'ratelimit-remaining': String(decision.remaining),
-    'ratelimit-reset': String(decision.resetSeconds),
-    'ratelimit-policy': `${decision.limit};w=${decision.windowSeconds}`,
+    'ratelimit-policy': decisions.map((d) => `"${d.limiter}";q=${d.limit};w=${d.windowSeconds}`).join(', '),
+    ratelimit: decisions.map((d) => `"${d.limiter}";r=${d.remaining};t=${d.resetSeconds}`).join(', '),
   };
-  if (decision.limited) headers['retry-after'] = String(decision.resetSeconds);
+  const wait = Math.max(0, ...decisions.filter((d) => d.limited).map((d) => d.resetSeconds));
+  if (wait > 0) headers['retry-after'] = String(wait);
   return headers;
+}
+
+/** The same fields for a user refused by the usage limit or its throttle (SUSPICIOUS_API_CALLS_PER_MINUTE). */
+export function userLimitHeaders(callsPerMinute: number, retrySeconds: number): Record<string, string> {
+  return {
+    'retry-after': String(retrySeconds),
+    'ratelimit-policy': `"user";q=${callsPerMinute};w=60`,
+    ratelimit: `"user";r=0;t=${retrySeconds}`,
+  };
+}
+
+/**
+ * Seconds until an IP block ends, from the block's stored value (its `expires_at`, ip-blocks.ts);
+ * a value without one (never written by this code) is taken to last a whole IP_BLOCK_SECONDS.
+ */
+export function blockRetrySeconds(value: string, now: number, blockSeconds: number): number {
+  let endsAt = Number.NaN;
+  try {
+    endsAt = Date.parse((JSON.parse(value) as { expires_at?: unknown }).expires_at as string);
+  } catch {
+    // Unreadable: the fallback below.
+  }
+  const seconds = Number.isFinite(endsAt) ? Math.ceil((endsAt - now) / 1000) : blockSeconds;
+  return Math.max(1, seconds);
 }

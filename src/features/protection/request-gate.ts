@@ -4,6 +4,9 @@
 // authenticated context `authenticate` appends its revocation checks to the same batch (one
 // round trip per request in all). When the shared store is unreachable, public routes fall back
 // to per-instance counting; the authenticated path answers 503 rather than guess.
+// Routes marked `probe` (/health, /ready, /metrics) are never refused by a block or a limit:
+// probes and scrapers come from fixed addresses (CONTRACT.md). Refusals are recorded every time;
+// the recorder's flood rule keeps a knocking client from turning each knock into a stored row.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -15,10 +18,16 @@ import { throttleKey } from './automated-response.ts';
 import { clientKey } from './client-key.ts';
 import { blockKey } from './ip-blocks.ts';
 import type { LimitDecision, SlidingWindow } from './rate-limits.ts';
-import { rateLimitHeaders, slidingWindow } from './rate-limits.ts';
+import { blockRetrySeconds, rateLimitHeaders, slidingWindow, userLimitHeaders } from './rate-limits.ts';
 
 /** Route-level limits: `config: { rateLimit: ['login'] }` on a route. */
-export type LimiterName = 'login' | 'register' | 'refresh' | 'testConnection' | 'testConnectionTenant';
+export type LimiterName =
+  | 'login'
+  | 'register'
+  | 'refresh'
+  | 'logout'
+  | 'testConnection'
+  | 'testConnectionTenant';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,6 +35,8 @@ declare module 'fastify' {
     rateLimit?: readonly LimiterName[];
     /** Set on every route of the authenticated context, whose own hook runs the gate's checks. */
     authenticated?: boolean;
+    /** Never refused by an IP block or a route limit: probes and scrapers (/health, /ready, /metrics). */
+    probe?: boolean;
   }
 }
 
@@ -61,11 +72,6 @@ export interface RequestGateDeps {
   now?: () => number;
 }
 
-// A refused client that keeps knocking must not turn every knock into a database write: a
-// refusal of the same kind for the same subject is recorded at most once per interval (the
-// metrics still count every one).
-const EVENT_INTERVAL_MS = 10_000;
-
 /**
  * Decides, once per user and usage window across every instance, who records the crossing of
  * the usage threshold. Several instances see the count over the threshold, and none may see
@@ -100,21 +106,17 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
     login: slidingWindow('login', config.loginRateLimit),
     register: slidingWindow('register', config.registerRateLimit),
     refresh: slidingWindow('refresh', config.refreshRateLimit),
+    // Logout is public (a cookie or a bearer token): REFRESH_RATE_LIMIT, as the other cookie-mode
+    // endpoint, in a window of its own so that logging out never costs a refresh.
+    logout: slidingWindow('logout', config.refreshRateLimit),
     testConnection: slidingWindow('test-connection', config.testConnectionRateLimit),
     testConnectionTenant: slidingWindow('test-connection-tenant', config.tenantTestConnectionRateLimit),
   };
   const usageWindowMs = 60_000;
-  const lastRecorded = new Map<string, number>();
   const crossing = usageCrossing(deps.store, usageWindowMs);
-
-  const shouldRecord = (key: string): boolean => {
-    const t = now();
-    const last = lastRecorded.get(key);
-    if (last !== undefined && t - last < EVENT_INTERVAL_MS) return false;
-    if (lastRecorded.size > 10_000) lastRecorded.clear();
-    lastRecorded.set(key, t);
-    return true;
-  };
+  // Requests whose client checks ran already: a public route that authenticates by itself (logout)
+  // passes the gate twice, and its limits count once.
+  const checked = new WeakSet<FastifyRequest>();
 
   const base = (request: FastifyRequest, subject?: GateSubject) => ({
     ip: request.ip,
@@ -126,10 +128,14 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
   function plan(request: FastifyRequest, reply: FastifyReply, subject?: GateSubject): GatePlan {
     const t = now();
     const client = clientKey(request.ip);
-    const names = (request.routeOptions.config?.rateLimit ?? []).filter(
-      (name) => !name.endsWith('Tenant') || subject !== undefined,
-    );
-    const ops: StoreOp[] = [{ op: 'exists', key: blockKey(client) }];
+    const names = checked.has(request)
+      ? []
+      : (request.routeOptions.config?.rateLimit ?? []).filter(
+          (name) => !name.endsWith('Tenant') || subject !== undefined,
+        );
+    checked.add(request);
+    // The block's value holds its end (ip-blocks.ts): the 403's Retry-After, in the same batch.
+    const ops: StoreOp[] = [{ op: 'get', key: blockKey(client) }];
     for (const name of names) {
       ops.push(...limiters[name].ops(name.endsWith('Tenant') ? `tenant:${subject?.tenantId}` : client, t));
     }
@@ -151,44 +157,47 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
     return {
       ops,
       async enforceClient(results) {
-        if (results[0] === true) {
+        const block = results[0];
+        if (typeof block === 'string') {
           deps.metrics.blockedRequests.inc();
-          if (shouldRecord(`blocked:${client}`)) {
-            await deps.securityEvents.record({
-              type: 'ip_blocked',
-              description: 'Request from a blocked IP refused',
-              ...base(request, subject),
-              details: { route: request.routeOptions.url },
-            });
-          }
-          throw new AppError(403, 'IP_BLOCKED', 'Access from this address is temporarily blocked');
+          await deps.securityEvents.record({
+            type: 'ip_blocked',
+            description: 'Request from a blocked IP refused',
+            ...base(request, subject),
+            details: { route: request.routeOptions.url },
+          });
+          throw new AppError(403, 'IP_BLOCKED', 'Access from this address is temporarily blocked', {
+            'retry-after': String(blockRetrySeconds(block, t, config.ipBlockSeconds)),
+          });
         }
-        let cursor = 1;
-        let tightest: LimitDecision | undefined;
-        for (const name of names) {
+        const decisions: LimitDecision[] = [];
+        names.forEach((name, i) => {
+          const at = 1 + i * 2;
           const decision = limiters[name].decide(
-            [results[cursor] as StoreResult, results[cursor + 1] as StoreResult],
+            [results[at] as StoreResult, results[at + 1] as StoreResult],
             t,
           );
-          cursor += 2;
           deps.metrics.rateLimitDecisions.inc({
             limiter: name,
             outcome: decision.limited ? 'limited' : 'allowed',
           });
-          if (decision.limited) {
-            if (shouldRecord(`limited:${name}:${client}`)) {
-              await deps.securityEvents.record({
-                type: 'rate_limited',
-                description: `Rate limit "${name}" exceeded`,
-                ...base(request, subject),
-                details: { limiter: name, limit: decision.limit, window_seconds: decision.windowSeconds },
-              });
-            }
-            throw new AppError(429, 'RATE_LIMITED', 'Too many requests', rateLimitHeaders(decision));
-          }
-          if (tightest === undefined || decision.remaining < tightest.remaining) tightest = decision;
+          decisions.push(decision);
+        });
+        const limited = decisions.find((decision) => decision.limited);
+        if (limited !== undefined) {
+          await deps.securityEvents.record({
+            type: 'rate_limited',
+            description: `Rate limit "${limited.limiter}" exceeded`,
+            ...base(request, subject),
+            details: {
+              limiter: limited.limiter,
+              limit: limited.limit,
+              window_seconds: limited.windowSeconds,
+            },
+          });
+          throw new AppError(429, 'RATE_LIMITED', 'Too many requests', rateLimitHeaders(decisions));
         }
-        if (tightest !== undefined) reply.headers(rateLimitHeaders(tightest));
+        if (decisions.length > 0) reply.headers(rateLimitHeaders(decisions));
       },
       async enforceUser(results) {
         if (subject === undefined) return;
@@ -197,15 +206,13 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
         const threshold = config.suspiciousApiCallsPerMinute;
         if (throttledUntil !== null && Number(throttledUntil) > t) {
           const retry = Math.max(1, Math.ceil((Number(throttledUntil) - t) / 1000));
-          if (shouldRecord(`throttled:${subject.userId}`)) {
-            await deps.securityEvents.record({
-              type: 'rate_limited',
-              description: 'Request from a throttled user refused',
-              ...base(request, subject),
-              details: { limiter: 'user_throttle' },
-            });
-          }
-          throw new AppError(429, 'USER_THROTTLED', 'Too many requests', { 'retry-after': String(retry) });
+          await deps.securityEvents.record({
+            type: 'rate_limited',
+            description: 'Request from a throttled user refused',
+            ...base(request, subject),
+            details: { limiter: 'user_throttle' },
+          });
+          throw new AppError(429, 'USER_THROTTLED', 'Too many requests', userLimitHeaders(threshold, retry));
         }
         if (usage.count > threshold) {
           if (await crossing.claim(subject.userId, usageIndex)) {
@@ -218,7 +225,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
             });
           }
           const retry = Math.max(1, Math.ceil(usage.ttlMs / 1000));
-          throw new AppError(429, 'USER_THROTTLED', 'Too many requests', { 'retry-after': String(retry) });
+          throw new AppError(429, 'USER_THROTTLED', 'Too many requests', userLimitHeaders(threshold, retry));
         }
       },
     };
@@ -227,6 +234,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
   return {
     plan,
     async publicHook(request, reply) {
+      if (request.routeOptions.config?.probe === true || checked.has(request)) return;
       const gate = plan(request, reply);
       let results: StoreResult[];
       try {

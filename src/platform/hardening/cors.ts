@@ -1,5 +1,6 @@
 // Cross-origin access as the seed's CORSMiddleware configures it: the configured origins only,
-// credentials allowed, X-Request-ID exposed. An origin that is not listed gets no CORS header at
+// credentials allowed, X-Request-ID and the rate-limit fields exposed (a browser client must be
+// able to read a 429's or a blocked IP's Retry-After). An origin that is not listed gets no CORS header at
 // all, so the browser withholds every answer from its scripts (Fetch §3.2, CORS check).
 // Written by hand rather than with @fastify/cors, which also sends credentials and exposed-header
 // grants to refused origins and answers a bare OPTIONS with a text/plain 400.
@@ -7,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const CORS_METHODS = 'GET, POST, PUT, DELETE, PATCH';
 export const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-ID, X-CSRF-Token';
-export const CORS_EXPOSED_HEADERS = 'X-Request-ID';
+export const CORS_EXPOSED_HEADERS = 'X-Request-ID, Retry-After, RateLimit, RateLimit-Policy';
 /** How long a browser may cache a preflight answer (seconds); Chromium caps it at 7200. */
 export const CORS_MAX_AGE_SECONDS = '600';
 

@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
+import { createCorsPolicy } from './cors.ts';
 import { SECURITY_HEADER_LINES, SECURITY_HEADERS } from './security-headers.ts';
 
 export interface ServerLimits {
@@ -105,8 +106,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
 export function frameworkErrors(error: Error, request: FastifyRequest, reply: FastifyReply): void {
   const code = (error as { code?: string }).code;
   const detail = code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad request';
+  reply.headers(SECURITY_HEADERS);
+  // The CORS grant too: an allowed origin's script reads this refusal like any other.
+  const origins = (request.server as { config?: Pick<Config, 'corsOrigins'> }).config?.corsOrigins ?? [];
+  createCorsPolicy(origins).apply(request, reply);
   reply
-    .headers(SECURITY_HEADERS)
     .header('x-request-id', request.id)
     .code(400)
     .type('application/json; charset=utf-8')
