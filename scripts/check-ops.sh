@@ -103,6 +103,7 @@ const METRICS = {
   },
   outbound_connection_tests_total: { outcome: ['ok', 'failed', 'refused', 'timeout'] },
   alerts_sent_total: { outcome: ['sent', 'failed'] },
+  alert_deliveries_dropped_total: {},
   audit_records_total: {},
   state_store_mirror_in_sync: {},
   state_store_round_trips_total: {},
