@@ -26,6 +26,9 @@ if (files.length === 0) {
 }
 const tap = join(mkdtempSync(join(tmpdir(), 'tw-tests-')), 'results.tap');
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// A hang costs one failure, not the run: a test (or a suite without its own timeout) that has not
+// finished in 10 minutes fails, and a file still alive after its last test fails (test-exit-guard.js).
+const timeoutMs = process.env.TEST_TIMEOUT_MS ?? '600000';
 const result = spawnSync(
   process.execPath,
   [
@@ -33,6 +36,9 @@ const result = spawnSync(
     'tsx',
     '--test',
     `--test-concurrency=${concurrency}`,
+    '--import',
+    './scripts/test-exit-guard.js',
+    `--test-timeout=${timeoutMs}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',

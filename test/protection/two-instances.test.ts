@@ -94,7 +94,8 @@ describe('two instances share protection state', {
       });
       assert.equal(res.status, 401);
     }
-    const elsewhere = await fetch(`${b.url}/health`, { headers: { 'x-forwarded-for': client } });
+    // A public route: /health, /ready and /metrics answer even a blocked address (CONTRACT.md).
+    const elsewhere = await fetch(`${b.url}/openapi.json`, { headers: { 'x-forwarded-for': client } });
     assert.equal(elsewhere.status, 403);
     assert.equal(((await elsewhere.json()) as { code: string }).code, 'IP_BLOCKED');
   });

@@ -187,7 +187,7 @@ describe('migration 0010 over existing accounts (PGlite)', () => {
         for (const typed of ['bob@bücher.de', 'BOB@XN--BCHER-KVA.DE', 'ａlice@a.com', 'alice@a.com'])
           await loginOk(t, typed);
       } finally {
-        await t.app.close();
+        await t.close();
       }
     } finally {
       await db.close();

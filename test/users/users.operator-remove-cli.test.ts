@@ -51,8 +51,10 @@ async function openApp(): Promise<TestApp> {
 }
 
 async function closeApp(app: TestApp | undefined): Promise<void> {
+  // The database and the store were handed to the app, so they are closed here, not by it.
   await app?.close();
   await app?.db.close();
+  await app?.store.close();
 }
 
 const opsRead = (t: TestApp, token: string) =>
