@@ -140,6 +140,24 @@ describe('a revocation outlives what Redis loses (issue 13)', { skip: redisServe
     );
   });
 
+  test('a process with nothing to re-seed (a CLI command) that notices a FLUSHALL first does not hide it', async () => {
+    const { token, key } = await loggedOutToken();
+    // No app registers re-seed work on this store, and it checks far more often than the
+    // instances: it sees the loss first. The marker must stay missing until an instance re-seeds.
+    const bystander = createRedisStore({ url: redis.url, keyPrefix: prefix, dataLossCheckMs: 5 });
+    try {
+      await bystander.ping();
+      await admin.flushall();
+      await refusedThroughout(
+        token,
+        async () => (await admin.exists(`${prefix}${key}`)) === 1,
+        'the revocation written back into Redis by an instance',
+      );
+    } finally {
+      await bystander.close();
+    }
+  });
+
   test('a Redis restarted empty while the instances run gets the revocations back before serving', async () => {
     const { token, key } = await loggedOutToken();
     const account = await register(a);

@@ -91,7 +91,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       // Whatever the mirror holds came from a Redis we no longer trust.
       mirror.reset();
       if (client.status !== 'ready') throw new Error('not connected');
-      await watch.markSeeded();
+      // The marker says "re-seeded since the last loss" to every process on this Redis. Only a
+      // store that re-seeds may write it: a process with nothing to write back (a CLI command, a
+      // bare store) that noticed a FLUSHALL first would otherwise hide it from every instance.
+      if (reconnectWork.length > 0) await watch.markSeeded();
       for (const work of reconnectWork) await work(direct, { reason });
     },
     onSeeded: () => void resync(),
@@ -101,7 +104,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     marker: client,
     markerKeys: () => keysPerMaster(client, SEED_MARKER_KEY),
     intervalMs: options.dataLossCheckMs ?? 1_000,
-    canCheck: () => client.status === 'ready' && reseeder.current,
+    canCheck: () => client.status === 'ready' && reseeder.current && reconnectWork.length > 0,
     onLoss: (reason) => reseeder.request(reason),
   });
   // Also on the first connection: the store may come up after the app did.
