@@ -5,10 +5,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import Fastify, { LogController } from 'fastify';
 import type { Config } from './config.ts';
 import { auditRoutes } from './features/audit/audit.routes.ts';
+import { auditHook } from './features/audit/audit-hook.ts';
 import type { SecurityEventRecorder } from './features/audit/security-events.ts';
 import { countSecurityEvents, createSecurityEventRecorder } from './features/audit/security-events.ts';
-import type { InTenant } from './features/audit/tenant-transaction.ts';
-import { createInTenant } from './features/audit/tenant-transaction.ts';
 import { installActiveSessionsGauge } from './features/auth/active-sessions.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { createAuthenticate } from './features/auth/authenticate.ts';
@@ -38,6 +37,8 @@ import { adminUserRoutes } from './features/users/admin.routes.ts';
 import { meRoutes } from './features/users/me.routes.ts';
 import { withAfterCommit } from './platform/db/after-commit.ts';
 import type { Database } from './platform/db/index.ts';
+import type { InTenant } from './platform/db/tenant-transaction.ts';
+import { createInTenant } from './platform/db/tenant-transaction.ts';
 import { errorsPlugin, serviceUnavailable } from './platform/errors.ts';
 import {
   clientErrorHandler,
@@ -145,7 +146,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     secretKeys: config.secretKey,
     expireMinutes: config.accessTokenExpireMinutes,
   });
-  const inTenant = createInTenant({ db, metrics });
+  const inTenant = createInTenant({ db, hooks: [auditHook(metrics)] });
   const ipBlocks = createIpBlocks({ db, store });
   const throttles = createUserThrottles({ db, store });
   const alerts = config.alertWebhookUrl

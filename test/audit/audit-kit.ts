@@ -5,9 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AuditRecordRow } from '../../src/features/audit/audit.repository.ts';
 import { appendAuditRecord } from '../../src/features/audit/audit.repository.ts';
-import { createInTenant } from '../../src/features/audit/tenant-transaction.ts';
+import { auditHook } from '../../src/features/audit/audit-hook.ts';
 import { createTokenService } from '../../src/features/auth/tokens.ts';
 import type { Database } from '../../src/platform/db/index.ts';
+import { createInTenant } from '../../src/platform/db/tenant-transaction.ts';
 import { AppError } from '../../src/platform/errors.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -44,7 +45,10 @@ async function registerProbe(t: TestApp): Promise<void> {
     secretKeys: t.config.secretKey,
     expireMinutes: t.config.accessTokenExpireMinutes,
   });
-  const inTenant = createInTenant({ db: t.db, metrics: createMetrics({ collectProcessMetrics: false }) });
+  const inTenant = createInTenant({
+    db: t.db,
+    hooks: [auditHook(createMetrics({ collectProcessMetrics: false }))],
+  });
   const Body = Type.Object({
     name: Type.String(),
     fail: Type.Optional(Type.Boolean()),
@@ -76,7 +80,7 @@ async function registerProbe(t: TestApp): Promise<void> {
               [tx.tenantId, body.name],
             );
             const botId = (rows[0] as { id: string }).id;
-            tx.audit({
+            tx.note({
               action: 'probe.create',
               resourceType: 'bot',
               resourceId: botId,

@@ -60,7 +60,7 @@ export async function authRoutes(scope: FastifyInstance, deps: AppDeps): Promise
               passwordHash,
               roles: ['admin', 'user'],
             });
-            tx.audit({
+            tx.note({
               action: 'user.register',
               resourceType: 'user',
               resourceId: userId,

@@ -8,6 +8,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
+import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import {
@@ -17,7 +18,6 @@ import {
   verifyPassword,
 } from '../../platform/passwords/index.ts';
 import type { SecurityEventRecorder } from '../audit/security-events.ts';
-import type { InTenant } from '../audit/tenant-transaction.ts';
 import { normaliseEmail } from '../users/account-input.ts';
 import { updatePasswordHash } from '../users/users.repository.ts';
 import type { DeviceCookies } from './device-cookie.ts';
@@ -119,7 +119,7 @@ export function createLoginService(deps: {
               { ...who, email: account.email, roles: account.roles },
               clientInfo(request),
             );
-            tx.audit({
+            tx.note({
               action: 'session.create',
               resourceType: 'session',
               resourceId: started.sessionId,

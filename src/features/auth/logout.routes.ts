@@ -47,7 +47,7 @@ export async function logoutRoute(
           const expiresAt = new Date(auth.expiresAt * 1000);
           await services.revoker.revokeAccessTokens(tx, who, [{ jti: auth.jti, expiresAt }], 'logout');
           if (sessionId !== undefined) await services.revoker.endSessions(tx, who, { sessionId }, 'logout');
-          tx.audit({
+          tx.note({
             action: 'session.logout',
             resourceType: 'session',
             ...(sessionId ? { resourceId: sessionId } : {}),
@@ -74,7 +74,7 @@ export async function logoutRoute(
                 }
                 const who = { tenantId: parts.tenantId, userId: session.user_id };
                 await services.revoker.endSessions(tx, who, { sessionId: session.id }, 'logout');
-                tx.audit({ action: 'session.logout', resourceType: 'session', resourceId: session.id });
+                tx.note({ action: 'session.logout', resourceType: 'session', resourceId: session.id });
               },
               { tenantId: parts.tenantId },
             )
@@ -109,7 +109,7 @@ export async function logoutAllRoute(scope: FastifyInstance, deps: AppDeps): Pro
       await deps.inTenant(request, async (tx) => {
         const ended = await services.revoker.endSessions(tx, who, { all: true }, 'logout_all');
         await services.revoker.revokeUserTokens(tx, who, 'logout_all');
-        tx.audit({
+        tx.note({
           action: 'session.logout_all',
           resourceType: 'user',
           resourceId: auth.userId,

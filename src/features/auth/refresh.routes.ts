@@ -110,7 +110,7 @@ export async function refreshRoute(
           async (tx) => {
             const result = await services.sessions.rotate(tx, token, parts, clientInfo(request));
             if (!('pair' in result)) throw new RefreshRefused(result);
-            tx.audit({
+            tx.note({
               action: 'session.refresh',
               resourceType: 'session',
               resourceId: parts.sessionId,

@@ -81,7 +81,7 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesOptions)
       const { id } = request.params;
       await deps.inTenant(request, async (tx) => {
         if (!(await deleteBot(tx, id))) throw botNotFound();
-        tx.audit({ action: 'bot.delete', resourceType: 'bot', resourceId: id });
+        tx.note({ action: 'bot.delete', resourceType: 'bot', resourceId: id });
       });
       return reply.code(204).send(null);
     },

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataCipher } from '../../platform/crypto/index.ts';
 import { DecryptionError } from '../../platform/crypto/index.ts';
 import { isoTimestamp } from '../../platform/db/index.ts';
+import type { TenantTx } from '../../platform/db/tenant-transaction.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
 import type { ValidationIssue } from '../../platform/validation.ts';
-import type { TenantTx } from '../audit/tenant-transaction.ts';
 import { botTokenAad, isUsableToken, tokenIssues } from './bot-token.ts';
 import { botNotConnectable, botNotFound, botTokenUnreadable } from './bots.errors.ts';
 import type { BotRow } from './bots.repository.ts';
@@ -60,7 +60,7 @@ export async function createBot(
     apiTokenEncrypted: token === null ? null : cipher.encrypt(token, botTokenAad(tenantOf(tx), id)),
   });
   const fields = Object.keys(body).filter((key) => body[key as keyof BotCreateInput] != null);
-  tx.audit({ action: 'bot.create', resourceType: 'bot', resourceId: id, fields });
+  tx.note({ action: 'bot.create', resourceType: 'bot', resourceId: id, fields });
   return toBotView(row);
 }
 
@@ -110,7 +110,7 @@ export async function replaceBot(
     (key) => (key === 'api_url' ? apiUrl : body[key]) !== current[key],
   );
   const fields = token === undefined ? changed : [...changed, 'api_token'];
-  tx.audit({ action: 'bot.update', resourceType: 'bot', resourceId: id, fields });
+  tx.note({ action: 'bot.update', resourceType: 'bot', resourceId: id, fields });
   return toBotView(row);
 }
 

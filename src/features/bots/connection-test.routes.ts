@@ -7,8 +7,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
 import type { DataCipher } from '../../platform/crypto/index.ts';
+import type { ChangeNote } from '../../platform/db/tenant-transaction.ts';
 import { AppError, statusOfError, ValidationFailed } from '../../platform/errors.ts';
-import type { AuditNote } from '../audit/tenant-transaction.ts';
 import { tokenIssues } from './bot-token.ts';
 import { ConnectionTestBody, ConnectionTestResult, ErrorBody, IdParams } from './bots.schemas.ts';
 import { storedConnection } from './bots.service.ts';
@@ -48,10 +48,10 @@ function refuseBody(body: unknown): void {
 async function recordedTest<T>(
   deps: AppDeps,
   request: FastifyRequest,
-  note: AuditNote,
+  note: ChangeNote,
   test: () => Promise<T>,
 ): Promise<T> {
-  const record = (status: number) => deps.inTenant(request, async (tx) => tx.audit(note), { status });
+  const record = (status: number) => deps.inTenant(request, async (tx) => tx.note(note), { status });
   let result: T;
   try {
     result = await test();

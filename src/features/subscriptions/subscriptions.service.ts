@@ -2,7 +2,7 @@
 // user and bot" is the database's partial unique index, not a check-then-insert here: concurrent
 // duplicates then yield exactly one row, and the others a unique violation mapped to 409.
 import { isoTimestamp, isoTimestampOrNull } from '../../platform/db/index.ts';
-import type { TenantTx } from '../audit/tenant-transaction.ts';
+import type { TenantTx } from '../../platform/db/tenant-transaction.ts';
 import {
   alreadySubscribed,
   botNotFound,
@@ -37,7 +37,7 @@ export async function subscribe(
     throw error;
   }
   if (row === undefined) throw botNotFound();
-  tx.audit({
+  tx.note({
     action: 'subscription.create',
     resourceType: 'subscription',
     resourceId: row.id,
@@ -50,7 +50,7 @@ export async function subscribe(
 export async function cancel(tx: TenantTx, userId: string, id: string): Promise<SubscriptionView> {
   const row = await cancelSubscription(tx, userId, id);
   if (row === undefined) throw subscriptionNotFound();
-  tx.audit({
+  tx.note({
     action: 'subscription.cancel',
     resourceType: 'subscription',
     resourceId: id,

@@ -84,7 +84,7 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AppDeps): Pr
             passwordHash,
             roles: body.roles ?? ['user'],
           });
-          tx.audit({
+          tx.note({
             action: 'user.create',
             resourceType: 'user',
             resourceId: userId,
@@ -126,7 +126,7 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AppDeps): Pr
             : body.is_active === true
               ? 'user.reactivate'
               : 'user.update';
-        tx.audit({
+        tx.note({
           action,
           resourceType: 'user',
           resourceId: row.id,
@@ -155,7 +155,7 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AppDeps): Pr
       const { id } = request.params;
       await deps.inTenant(request, async (tx) => {
         await services.userAdmin.remove(tx, auth, id);
-        tx.audit({ action: 'user.delete', resourceType: 'user', resourceId: id });
+        tx.note({ action: 'user.delete', resourceType: 'user', resourceId: id });
       });
       return reply.code(204).send(null);
     },

@@ -62,7 +62,7 @@ export async function meRoutes(scope: FastifyInstance, deps: AppDeps): Promise<v
       const user = await deps.inTenant(request, async (tx) => {
         const row = await updateUser(tx, auth.userId, { fullName: request.body.full_name });
         if (row === undefined) throw userNotFound();
-        tx.audit({
+        tx.note({
           action: 'user.update',
           resourceType: 'user',
           resourceId: auth.userId,
@@ -152,7 +152,7 @@ export async function meRoutes(scope: FastifyInstance, deps: AppDeps): Promise<v
         }
         const who = { tenantId: auth.tenantId, userId: auth.userId };
         await services.revoker.endSessions(tx, who, { sessionId }, 'session_ended');
-        tx.audit({ action: 'session.end', resourceType: 'session', resourceId: sessionId });
+        tx.note({ action: 'session.end', resourceType: 'session', resourceId: sessionId });
       });
       deps.metrics.tokenRevocations.inc({ reason: 'session_ended' });
       return reply.code(204).send(null);

@@ -68,7 +68,7 @@ export async function changePassword(
       { ...who, email: user.email, roles: user.roles },
       clientInfo(request),
     );
-    tx.audit({
+    tx.note({
       action: 'user.password_change',
       resourceType: 'user',
       resourceId: auth.userId,

@@ -1,7 +1,7 @@
 // At most a few mutating transactions per tenant at once, per instance; the rest wait in memory.
 //
-// Why: writers of one tenant serialise on its audit chain head until they commit
-// (audit.repository.ts), so a burst of one tenant's writes cannot go faster than one commit after
+// Why: writers of one tenant serialise on a per-tenant lock they take last, before commit (the
+// audit chain head: features/audit/audit.repository.ts), so a burst of one tenant's writes cannot go faster than one commit after
 // another. Without this gate every request of the burst would take a pooled connection and hold it
 // while it waits for the head lock: one busy tenant would take the whole pool from every other
 // tenant, and its own last requests would time out waiting for a connection (503). Measured: a

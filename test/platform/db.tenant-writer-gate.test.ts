@@ -2,11 +2,11 @@
 // other tenants are not starved, and the burst still completes in full.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTenantWriterGate } from '../../src/features/audit/tenant-writer-gate.ts';
+import { createTenantWriterGate } from '../../src/platform/db/tenant-writer-gate.ts';
+import { BULK_ENV, createBot, ownerAuditRows } from '../audit/audit-kit.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp, createTestDatabase, serverShape } from '../helpers/app.ts';
 import { createTenantUser } from '../helpers/identity.ts';
-import { BULK_ENV, createBot, ownerAuditRows } from './audit-kit.ts';
 
 describe('tenant writer gate', () => {
   test('runs at most two writers of one tenant at once, the others in arrival order', async () => {

@@ -1,16 +1,14 @@
 // The one way a request touches tenant data: `inTenant(request, tx => …)`. It runs the work in a
-// row-level-security transaction for the request's tenant and, for a mutating request
-// (POST/PUT/PATCH/DELETE) whose work succeeds, writes the audit record in that same transaction
-// before it commits — so no committed change is ever without its record, and a request that
-// fails leaves neither change nor record.
+// row-level-security transaction for the request's tenant. For a mutating request
+// (POST/PUT/PATCH/DELETE) whose work succeeds, the commit hooks run in that same transaction just
+// before it commits: the audit trail registers its record there (features/audit/audit-hook.ts), so
+// no committed change is ever without its record, and a request that fails leaves neither.
 import type { FastifyRequest } from 'fastify';
-import type { Database, Tx } from '../../platform/db/index.ts';
-import type { Metrics } from '../../platform/metrics.ts';
-import { appendAuditRecord } from './audit.repository.ts';
 import { createTenantWriterGate } from './tenant-writer-gate.ts';
+import type { Database, Tx } from './types.ts';
 
 /** What the handler says about its change. Field names only — never secret values. */
-export interface AuditNote {
+export interface ChangeNote {
   /** `<resource>.<verb>`, e.g. `bot.create`, `user.deactivate`. */
   action: string;
   resourceType?: string;
@@ -21,8 +19,8 @@ export interface AuditNote {
 }
 
 export interface TenantTx extends Tx {
-  /** Describes the change; the last note wins. Without one, the action is derived from the route. */
-  audit(note: AuditNote): void;
+  /** Describes the change for the commit hooks; the last note wins. */
+  note(note: ChangeNote): void;
 }
 
 export interface InTenantOptions {
@@ -36,9 +34,9 @@ export interface InTenantOptions {
    */
   status?: number;
   /**
-   * `false`: a read on a mutating route whose caller writes the record itself once the outcome is
-   * known (connection tests). The transaction is then read-only, so nothing can be committed
-   * without a record.
+   * `false`: a read on a mutating route whose caller records the change itself once the outcome is
+   * known (connection tests). The transaction is then read-only and runs no commit hooks, so
+   * nothing can be committed without its record.
    */
   record?: false;
 }
@@ -48,6 +46,28 @@ export type InTenant = <T>(
   work: (tx: TenantTx) => Promise<T>,
   options?: InTenantOptions,
 ) => Promise<T>;
+
+/** A mutating request's change, as the commit hooks see it. */
+export interface Change {
+  request: FastifyRequest;
+  tenantId: string;
+  actor: { userId: string; email: string } | undefined;
+  /** The route's pattern (`/api/v1/bots/:id`), or the path when the route has none. */
+  route: string;
+  /** The request's path, without its query string. */
+  path: string;
+  /** The status the client gets on success. */
+  status: number;
+  /** The handler's note, if it wrote one. */
+  note: ChangeNote | undefined;
+}
+
+export interface CommitHook {
+  /** Last in the transaction, in hook order; a failure rolls the whole change back. */
+  beforeCommit(tx: Tx, change: Change): Promise<void>;
+  /** Once the transaction committed. */
+  afterCommit?(change: Change): void;
+}
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -61,27 +81,12 @@ export function successStatus(request: FastifyRequest): number {
   return codes[0] ?? 200;
 }
 
-// Audit records name fields, never values of secrets (OWASP ASVS 4.0.3 V7.1.1). Handlers pass field
-// names only; this catches a detail that carries a secret by mistake.
-const SECRET_KEY = /pass(word)?|secret|token|api[_-]?key|authorization|cookie|credential|private/i;
-
-function redactSecrets(value: unknown): Record<string, unknown> {
-  const redact = (inner: unknown): unknown => {
-    if (Array.isArray(inner)) return inner.map(redact);
-    if (inner === null || typeof inner !== 'object') return inner;
-    return Object.fromEntries(
-      Object.entries(inner).map(([key, v]) => [key, SECRET_KEY.test(key) ? '[REDACTED]' : redact(v)]),
-    );
-  };
-  return redact(value) as Record<string, unknown>;
-}
-
 function pathOf(request: FastifyRequest): string {
   const query = request.url.indexOf('?');
   return query === -1 ? request.url : request.url.slice(0, query);
 }
 
-export function createInTenant(deps: { db: Database; metrics: Metrics }): InTenant {
+export function createInTenant(deps: { db: Database; hooks: readonly CommitHook[] }): InTenant {
   const gate = createTenantWriterGate();
   // Requests inside a gated transaction: a nested call must not wait for a slot its caller holds.
   const inside = new WeakSet<FastifyRequest>();
@@ -91,40 +96,32 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
     const actor =
       options.actor ??
       (request.auth ? { userId: request.auth.userId, email: request.auth.email } : undefined);
-    let recorded = false;
+    let committed: Change | undefined;
     const mutating = MUTATING.has(request.method) && options.record !== false;
     // Reads take the one-round-trip path: each statement in its own READ ONLY transaction.
     const run = () =>
       deps.db.withTenant(
         tenantId,
         async (tx) => {
-          let note: AuditNote | undefined;
+          let note: ChangeNote | undefined;
           const value = await work({
             ...tx,
-            audit: (n) => {
+            note: (n) => {
               note = n;
             },
           });
           if (mutating) {
-            const route = request.routeOptions.url ?? pathOf(request);
-            // Last in the transaction: appending takes the tenant's chain-head lock until commit.
-            await appendAuditRecord(tx, {
+            const change: Change = {
+              request,
               tenantId,
-              actorUserId: actor?.userId ?? null,
-              actorEmail: actor?.email ?? null,
-              ip: request.ip,
-              method: request.method,
-              route,
+              actor,
+              route: request.routeOptions.url ?? pathOf(request),
               path: pathOf(request),
               status: options.status ?? successStatus(request),
-              requestId: request.id,
-              serverRequestId: request.serverRequestId,
-              action: note?.action ?? `${request.method} ${route}`,
-              resourceType: note?.resourceType ?? null,
-              resourceId: note?.resourceId ?? null,
-              changes: { ...redactSecrets(note?.details ?? {}), fields: [...(note?.fields ?? [])] },
-            });
-            recorded = true;
+              note,
+            };
+            for (const hook of deps.hooks) await hook.beforeCommit(tx, change);
+            committed = change;
           }
           return value;
         },
@@ -141,7 +138,8 @@ export function createInTenant(deps: { db: Database; metrics: Metrics }): InTena
         inside.delete(request);
       }
     }
-    if (recorded) deps.metrics.auditRecords.inc();
+    const change = committed;
+    if (change !== undefined) for (const hook of deps.hooks) hook.afterCommit?.(change);
     return result;
   };
 }
