@@ -56,6 +56,8 @@ describe('a revocation outlives what Redis loses (issue 13)', { skip: redisServe
   after(async () => {
     for (const app of apps.slice(1).reverse()) await app.app.close();
     await apps[0]?.close();
+    // Handed to the first app, so not closed by it.
+    await apps[0]?.db.close();
     for (const store of stores) await store.close();
     admin?.disconnect();
     await redis?.kill();

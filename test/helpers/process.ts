@@ -51,7 +51,7 @@ function startFlags(): string[] {
 /** Runs the sources through tsx, or with `{ bundle: true }` what `npm start` runs (dist/main.js). */
 export async function startService(
   env: Record<string, string | undefined>,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
   options: { bundle?: boolean } = {},
 ): Promise<ServiceProcess> {
   const port = String(await freePort());
