@@ -1,7 +1,7 @@
 // The whole wiring in one screen: platform plugins in pipeline order, then the public context,
 // then the authenticated context with the feature routes.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import Fastify, { LogController } from 'fastify';
 import type { Config } from './config.ts';
 import { auditRoutes } from './features/audit/audit.routes.ts';
@@ -10,9 +10,7 @@ import type { SecurityEventRecorder } from './features/audit/security-events.ts'
 import { countSecurityEvents, createSecurityEventRecorder } from './features/audit/security-events.ts';
 import { installActiveSessionsGauge } from './features/auth/active-sessions.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
-import { createAuthenticate } from './features/auth/authenticate.ts';
-import type { LoginHooks } from './features/auth/login-hooks.ts';
-import { createDefaultLoginHooks } from './features/auth/login-hooks.ts';
+import { createAuthenticate, requireRole } from './features/auth/authenticate.ts';
 import { logoutAllRoute } from './features/auth/logout.routes.ts';
 import { restoreRevocations } from './features/auth/revocation.restore.ts';
 import type { TokenService } from './features/auth/tokens.ts';
@@ -29,12 +27,15 @@ import { createBruteForceLoginHooks } from './features/protection/brute-force.ts
 import type { IpBlocks } from './features/protection/ip-blocks.ts';
 import { createIpBlocks } from './features/protection/ip-blocks.ts';
 import { createKnownAddresses } from './features/protection/known-addresses.ts';
+import type { LoginHooks } from './features/protection/login-hooks.ts';
+import { createDefaultLoginHooks } from './features/protection/login-hooks.ts';
 import type { RequestGate } from './features/protection/request-gate.ts';
 import { createRequestGate } from './features/protection/request-gate.ts';
 import { createUserThrottles } from './features/protection/throttles.ts';
 import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts';
 import { adminUserRoutes } from './features/users/admin.routes.ts';
 import { meRoutes } from './features/users/me.routes.ts';
+import { registerRoute } from './features/users/register.routes.ts';
 import { withAfterCommit } from './platform/db/after-commit.ts';
 import type { Database } from './platform/db/index.ts';
 import type { InTenant } from './platform/db/tenant-transaction.ts';
@@ -74,6 +75,8 @@ export interface AppDeps {
   tokens: TokenService;
   securityEvents: SecurityEventRecorder;
   authenticate: ReturnType<typeof createAuthenticate>;
+  /** An onRequest hook: 403 and a security event unless the user has `role`. */
+  requireRole(role: 'admin' | 'operator'): (request: FastifyRequest) => Promise<void>;
   /** Runs a handler's work in the request's tenant transaction, auditing mutations. */
   inTenant: InTenant;
   ipBlocks: IpBlocks;
@@ -236,6 +239,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     tokens,
     securityEvents,
     authenticate,
+    requireRole: (role) => requireRole(role, securityEvents),
     inTenant,
     ipBlocks,
     gate,
@@ -274,6 +278,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(
     async (api) => {
       // public routes:
+      await api.register(registerRoute, deps);
       await api.register(authRoutes, deps);
 
       await api.register(async (authenticated) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { clientKey } from '../../src/features/protection/client-key.ts';
 import { blockKey, createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
+import { clientKey } from '../../src/platform/client-key.ts';
 import type { Database } from '../../src/platform/db/index.ts';
 import { createMemoryStore } from '../../src/platform/store/memory.ts';
 import { testIp } from '../helpers/addresses.ts';

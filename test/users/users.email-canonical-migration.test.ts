@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { normaliseEmail } from '../../src/features/users/account-input.ts';
+import { normaliseEmail } from '../../src/features/auth/account-input.ts';
 import type { Database } from '../../src/platform/db/index.ts';
 import { migrate } from '../../src/platform/db/index.ts';
 import { MIGRATIONS_DIR } from '../../src/platform/db/migrator.ts';

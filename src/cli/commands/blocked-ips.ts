@@ -2,8 +2,8 @@
 // offline. In the server shape this acts on the shared Redis and database at once; the embedded
 // shape's live blocks are inside the running process, so there use DELETE /api/v1/ops/blocked-ips.
 
-import { isClientKey } from '../../features/protection/client-key.ts';
 import { createIpBlocks } from '../../features/protection/ip-blocks.ts';
+import { isClientKey } from '../../platform/client-key.ts';
 import type { Command } from '../context.ts';
 import { parseArgs, withCliContext } from '../context.ts';
 

@@ -2,7 +2,7 @@
 // The only way to grant the `operator` role. Prefer --password-stdin (or the interactive prompt
 // when stdin is a terminal): a password in the arguments is visible in `ps` and shell history.
 import { createInterface } from 'node:readline';
-import { acceptEmail, acceptName, acceptNewPassword } from '../../features/users/account-input.ts';
+import { acceptEmail, acceptName, acceptNewPassword } from '../../features/auth/index.ts';
 import { createOperator } from '../../features/users/operators.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
 import type { Command } from '../context.ts';

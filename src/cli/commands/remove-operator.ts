@@ -2,8 +2,9 @@
 // (the user's tokens are refused and sessions ended, on every instance). In the server shape this
 // acts on the shared database and Redis while the service runs; the embedded shape's database is
 // held by the running process, so stop it first (its revocations are restored when it starts).
+
+import { acceptEmail } from '../../features/auth/index.ts';
 import { createRevoker } from '../../features/auth/revocation.service.ts';
-import { acceptEmail } from '../../features/users/account-input.ts';
 import { removeOperator } from '../../features/users/operators.ts';
 import { withAfterCommit } from '../../platform/db/after-commit.ts';
 import { ValidationFailed } from '../../platform/errors.ts';

@@ -6,7 +6,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { requireRole } from '../auth/authenticate.ts';
 import { listAuditRecords } from './audit.repository.ts';
 import {
   AuditLogQuery,
@@ -26,7 +25,7 @@ const security = [{ bearerAuth: [] }];
 
 export async function auditRoutes(plugin: FastifyInstance, deps: AppDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
-  const adminOnly = requireRole('admin', deps.securityEvents);
+  const adminOnly = deps.requireRole('admin');
   const tenantOf = (request: { auth: { tenantId: string } | null }) => request.auth?.tenantId as string;
   const seal = createVerifiedPointSeal(deps.config.encryptionKey);
 

@@ -7,10 +7,10 @@
 // count (security-event-floods.ts), while the log line and the listeners see every occurrence.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
+import { clientKey } from '../../platform/client-key.ts';
 import type { Database } from '../../platform/db/index.ts';
 import { isUuid } from '../../platform/db/index.ts';
 import { currentServerRequestId } from '../../platform/request-context.ts';
-import { clientKey } from '../protection/client-key.ts';
 import { normaliseJson, storable } from './audit-chain.ts';
 import { createSecurityEventFloods } from './security-event-floods.ts';
 import { createSecurityEventWriter } from './security-event-writer.ts';

@@ -1,19 +1,12 @@
 // Request and response schemas of /auth/*. These also write the OpenAPI document.
 import { Type } from 'typebox';
-import { Email, FullName, Password, TenantName } from '../users/users.schemas.ts';
+import { Password } from './account.schemas.ts';
 
 const CookieFlag = Type.Boolean({
   description:
     'true: also set the refresh token as the HttpOnly cookie tw_refresh (Path=/api/v1/auth, SameSite=Strict) ' +
     'plus a readable tw_csrf cookie, and leave refresh_token out of the body. Requests authenticated by that ' +
     'cookie must send X-CSRF-Token equal to tw_csrf and an allowed Origin.',
-});
-
-export const RegisterBody = Type.Object({
-  email: Email,
-  password: Password,
-  full_name: FullName,
-  tenant_name: Type.Optional(TenantName),
 });
 
 /** JSON login: `username` or `email` (one of them), as the original clients send either. */

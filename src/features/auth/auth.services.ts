@@ -1,7 +1,6 @@
 // The account services, built from the app's dependencies. Stateless apart from configuration, so
 // each route plugin may build its own set.
 import type { AppDeps } from '../../app.ts';
-import { createUserAdmin, type UserAdmin } from '../users/users.service.ts';
 import { createDeviceCookies, type DeviceCookies } from './device-cookie.ts';
 import { createLoginService, type LoginService } from './login.service.ts';
 import { createRevoker, type Revoker } from './revocation.service.ts';
@@ -12,7 +11,6 @@ export interface AuthServices {
   revoker: Revoker;
   sessions: SessionService;
   login: LoginService;
-  userAdmin: UserAdmin;
   deviceCookies: DeviceCookies;
   usernameHash: UsernameHash;
 }
@@ -32,6 +30,5 @@ export function createAuthServices(deps: AppDeps): AuthServices {
     deviceCookies,
     usernameHash,
   });
-  const userAdmin = createUserAdmin({ revoker, metrics: deps.metrics, securityEvents: deps.securityEvents });
-  return { revoker, sessions, login, userAdmin, deviceCookies, usernameHash };
+  return { revoker, sessions, login, deviceCookies, usernameHash };
 }

@@ -5,42 +5,13 @@
 // round trip, and an unreachable store means 503, never "allow".
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
+import { unauthorized } from '../../platform/request-auth.ts';
 import type { StateStore } from '../../platform/store/index.ts';
-import type { SecurityEventRecorder } from '../audit/security-events.ts';
-import type { RequestGate } from '../protection/request-gate.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
+import type { RequestGate } from '../protection/index.ts';
 import { issuedAtMs, revocationKeys, revokedByMark } from './revocation.ts';
 import type { TokenService } from './tokens.ts';
 import { TokenError } from './tokens.ts';
-
-export interface AuthContext {
-  userId: string;
-  tenantId: string;
-  email: string;
-  roles: readonly string[];
-  jti: string;
-  /** Seconds since the epoch, from the token. */
-  issuedAt: number;
-  expiresAt: number;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by `authenticate` for routes of the authenticated context; null elsewhere. */
-    auth: AuthContext | null;
-  }
-}
-
-export const UNAUTHORIZED_DETAIL = 'Could not validate credentials';
-
-export function unauthorized(): AppError {
-  return new AppError(401, 'NOT_AUTHENTICATED', UNAUTHORIZED_DETAIL, { 'www-authenticate': 'Bearer' });
-}
-
-/** The request's authentication, for handlers of the authenticated context (401 if somehow absent). */
-export function authOf(request: FastifyRequest): AuthContext {
-  if (request.auth === null) throw unauthorized();
-  return request.auth;
-}
 
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

@@ -18,3 +18,11 @@ export async function findLoginAccount(tx: Tx, email: string): Promise<LoginAcco
   );
   return rows[0];
 }
+
+/** A new hash for the account's password: a change, or a login's rehash at a higher cost. */
+export async function updatePasswordHash(tx: Tx, userId: string, passwordHash: string): Promise<void> {
+  await tx.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [
+    userId,
+    passwordHash,
+  ]);
+}

@@ -17,13 +17,12 @@ import {
   verifyAgainstDummy,
   verifyPassword,
 } from '../../platform/passwords/index.ts';
-import type { SecurityEventRecorder } from '../audit/security-events.ts';
-import { normaliseEmail } from '../users/account-input.ts';
-import { updatePasswordHash } from '../users/users.repository.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
+import type { LoginAttempt, LoginHooks } from '../protection/index.ts';
+import { normaliseEmail } from './account-input.ts';
 import type { DeviceCookies } from './device-cookie.ts';
 import { deviceCookie } from './device-cookie.ts';
-import { findLoginAccount } from './login.repository.ts';
-import type { LoginAttempt, LoginHooks } from './login-hooks.ts';
+import { findLoginAccount, updatePasswordHash } from './login.repository.ts';
 import type { SessionService, TokenPair } from './sessions.service.ts';
 import { clientInfo } from './sessions.service.ts';
 import type { UsernameHash } from './typed-username.ts';

@@ -7,10 +7,10 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
+import { authOf, unauthorized } from '../../platform/request-auth.ts';
 import { ErrorBody } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
 import { createAuthServices } from './auth.services.ts';
-import { authOf, unauthorized } from './authenticate.ts';
 import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-cookie.ts';
 import { hashRefreshToken, parseRefreshToken, sameHash } from './refresh-tokens.ts';
 import { lockSession, sessionOfAccessToken } from './sessions.repository.ts';

@@ -9,7 +9,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { SecurityEventRecorder } from '../audit/security-events.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
 
 export const REFRESH_COOKIE = 'tw_refresh';
 export const CSRF_COOKIE = 'tw_csrf';

@@ -13,7 +13,7 @@ import {
   testConnection,
 } from '../../platform/http/index.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import type { SecurityEventRecorder } from '../audit/security-events.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
 import { urlNotAllowed } from './bots.errors.ts';
 
 export interface ConnectionTestDeps {

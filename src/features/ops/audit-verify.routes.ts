@@ -8,11 +8,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
 import { AppError } from '../../platform/errors.ts';
-import { ErrorBody, OpsAuditVerifyQuery, VerifyResponse } from '../audit/audit.schemas.ts';
-import { tenantChainStorage, verifyAndRecordPoint } from '../audit/audit-verify.ts';
-import { createVerifiedPointSeal } from '../audit/verified-point.ts';
-import { requireRole } from '../auth/authenticate.ts';
-import { tenantExists } from '../users/users.repository.ts';
+import {
+  createVerifiedPointSeal,
+  ErrorBody,
+  OpsAuditVerifyQuery,
+  tenantChainStorage,
+  VerifyResponse,
+  verifyAndRecordPoint,
+} from '../audit/index.ts';
+import { tenantExists } from '../users/index.ts';
 
 export async function opsAuditVerifyRoutes(plugin: FastifyInstance, deps: AppDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -22,7 +26,7 @@ export async function opsAuditVerifyRoutes(plugin: FastifyInstance, deps: AppDep
     '/ops/audit-log/verify',
     {
       // First step after authentication: nothing of the query is looked at for a non-operator.
-      onRequest: requireRole('operator', deps.securityEvents),
+      onRequest: deps.requireRole('operator'),
       schema: {
         tags: ['operations'],
         security: [{ bearerAuth: [] }],

@@ -3,10 +3,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app.ts';
+import { clientKey, isClientKey } from '../../platform/client-key.ts';
 import { AppError, ValidationFailed } from '../../platform/errors.ts';
-import { requireRole } from '../auth/authenticate.ts';
-import { clientKey, isClientKey } from '../protection/client-key.ts';
-import type { IpBlocks } from '../protection/ip-blocks.ts';
+import type { IpBlocks } from '../protection/index.ts';
 
 const IpBlock = Type.Object({
   ip: Type.String(),
@@ -16,7 +15,7 @@ const IpBlock = Type.Object({
 });
 
 export async function blockedIpRoutes(app: FastifyInstance, deps: AppDeps & { ipBlocks: IpBlocks }) {
-  const operatorOnly = requireRole('operator', deps.securityEvents);
+  const operatorOnly = deps.requireRole('operator');
 
   app.get(
     '/ops/blocked-ips',

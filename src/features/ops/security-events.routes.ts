@@ -6,10 +6,16 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { ErrorBody, OpsSecurityEventQuery, SecurityEventPage } from '../audit/audit.schemas.ts';
-import { decodeCursor, timeWindow, toPage, toSecurityEventView } from '../audit/audit-listing.ts';
-import { listAllSecurityEvents } from '../audit/security-events.repository.ts';
-import { requireRole } from '../auth/authenticate.ts';
+import {
+  decodeCursor,
+  ErrorBody,
+  listAllSecurityEvents,
+  OpsSecurityEventQuery,
+  SecurityEventPage,
+  timeWindow,
+  toPage,
+  toSecurityEventView,
+} from '../audit/index.ts';
 
 export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: AppDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -18,7 +24,7 @@ export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: AppD
     '/ops/security-events',
     {
       // First step after authentication: nothing of the query is looked at for a non-operator.
-      onRequest: requireRole('operator', deps.securityEvents),
+      onRequest: deps.requireRole('operator'),
       schema: {
         tags: ['operations'],
         security: [{ bearerAuth: [] }],

@@ -11,10 +11,11 @@
 // counted by another instance after the winner read the shared count roll into the next alert.
 // The local map is bounded (MAX_SUBJECTS): forgetting a subject only costs one more claim, which
 // the shared slot still refuses.
+
+import { clientKey } from '../../platform/client-key.ts';
 import type { StateStore, StoreResult } from '../../platform/store/index.ts';
 import { StoreUnavailableError } from '../../platform/store/index.ts';
-import type { SecurityEvent } from '../audit/security-events.ts';
-import { clientKey } from './client-key.ts';
+import type { SecurityEvent } from '../audit/index.ts';
 
 export const ALERT_WINDOW_MS = 10 * 60_000;
 const MAX_SUBJECTS = 10_000;

@@ -16,7 +16,7 @@ import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { StateStore } from '../../platform/store/index.ts';
-import type { SecurityEvent } from '../audit/security-events.ts';
+import type { SecurityEvent } from '../audit/index.ts';
 import type { AlertFloods } from './alert-floods.ts';
 import { ALERT_WINDOW_MS, createAlertFloods } from './alert-floods.ts';
 

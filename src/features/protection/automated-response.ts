@@ -6,8 +6,8 @@
 import type { Config } from '../../config.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { StateStore } from '../../platform/store/index.ts';
-import type { SecurityEvent, SecurityEventRecorder } from '../audit/security-events.ts';
-import { CRITICAL_EVENTS } from '../audit/security-events.ts';
+import type { SecurityEvent, SecurityEventRecorder } from '../audit/index.ts';
+import { CRITICAL_EVENTS } from '../audit/index.ts';
 import type { AlertDispatcher } from './alerts.ts';
 import type { IpBlocks } from './ip-blocks.ts';
 import type { UserThrottles } from './throttles.ts';

@@ -21,13 +21,13 @@
 // not, so neither the delay nor the block tells whether an account exists, and no typed text (a
 // password typed into the e-mail field) sits in the state store.
 import type { Config } from '../../config.ts';
+import { clientKey } from '../../platform/client-key.ts';
 import type { StateStore, StoreOp, StoreResult } from '../../platform/store/index.ts';
 import { StoreUnavailableError } from '../../platform/store/index.ts';
-import type { SecurityEventRecorder } from '../audit/security-events.ts';
-import type { LoginAccount, LoginAttempt, LoginHooks } from '../auth/login-hooks.ts';
-import { typedUsername } from '../auth/login-hooks.ts';
-import { clientKey } from './client-key.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { KnownAddresses } from './known-addresses.ts';
+import type { LoginAccount, LoginAttempt, LoginHooks } from './login-hooks.ts';
+import { typedUsername } from './login-hooks.ts';
 import { slidingWindow } from './rate-limits.ts';
 
 /** Delay before checking the password of an account under attack: 0.5 s, 1 s, 2 s, … up to 8 s. */

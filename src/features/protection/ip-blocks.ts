@@ -3,9 +3,10 @@
 // (checked on every request, in the request's one store round trip), which is re-seeded from the
 // table whenever it may have lost data. A block whose database write failed is nowhere; one whose
 // store write failed is in force as soon as the store's re-seed runs (it asks for one itself).
+
+import { clientKey } from '../../platform/client-key.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { StateStore } from '../../platform/store/index.ts';
-import { clientKey } from './client-key.ts';
 import type { IpBlockRow } from './ip-blocks.repository.ts';
 import { activeBlocks, deleteBlock, deleteExpiredBlocks, upsertBlock } from './ip-blocks.repository.ts';
 

@@ -10,7 +10,7 @@
 // The default implementation only records the `login_failed` security event and counts
 // `failed_logins_total`; the protection feature replaces it (and may wrap this one).
 import type { Metrics } from '../../platform/metrics.ts';
-import type { SecurityEventRecorder } from '../audit/security-events.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
 
 export interface LoginAttempt {
   /**

@@ -9,13 +9,13 @@
 // the recorder's flood rule keeps a knocking client from turning each knock into a stored row.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
+import { clientKey } from '../../platform/client-key.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { Counter, StateStore, StoreOp, StoreResult } from '../../platform/store/index.ts';
 import { StoreUnavailableError } from '../../platform/store/index.ts';
-import type { SecurityEventRecorder } from '../audit/security-events.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
 import { throttleKey } from './automated-response.ts';
-import { clientKey } from './client-key.ts';
 import { blockKey } from './ip-blocks.ts';
 import type { LimitDecision, SlidingWindow } from './rate-limits.ts';
 import { blockRetrySeconds, rateLimitHeaders, slidingWindow, userLimitHeaders } from './rate-limits.ts';

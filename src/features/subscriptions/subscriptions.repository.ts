@@ -4,8 +4,8 @@
 // alone would accept another tenant's bot id.
 import type { Tx } from '../../platform/db/index.ts';
 import { timestampTextSql } from '../../platform/db/index.ts';
-import type { PagedRow, Position } from '../bots/pagination.ts';
-import { keysetSql } from '../bots/pagination.ts';
+import type { PagedRow, Position } from '../bots/index.ts';
+import { keysetSql } from '../bots/index.ts';
 
 export interface SubscriptionRow extends PagedRow {
   id: string;

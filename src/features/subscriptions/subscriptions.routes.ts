@@ -5,8 +5,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { ErrorBody, IdParams } from '../bots/bots.schemas.ts';
-import { decodeCursor, ListQuery, toPage } from '../bots/pagination.ts';
+import { decodeCursor, ErrorBody, IdParams, ListQuery, toPage } from '../bots/index.ts';
 import { subscriptionNotFound } from './subscriptions.errors.ts';
 import { findSubscription, listSubscriptions } from './subscriptions.repository.ts';
 import { Subscription, SubscriptionCreateBody, SubscriptionList } from './subscriptions.schemas.ts';

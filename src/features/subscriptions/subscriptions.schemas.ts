@@ -2,7 +2,7 @@
 // what leaves the service (no tenant or user ids: a subscription is only ever shown to its user).
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
-import { Uuid } from '../bots/bots.schemas.ts';
+import { Uuid } from '../bots/index.ts';
 
 export const PLANS = ['free', 'pro'] as const;
 export const SUBSCRIPTION_STATUSES = ['active', 'cancelled'] as const;

@@ -9,10 +9,8 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app.ts';
 import { AppError } from '../../platform/errors.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
-import { createAuthServices } from '../auth/auth.services.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
-import { noStore } from '../auth/token-response.ts';
-import { acceptEmail, acceptNewPassword } from './account-input.ts';
+import { authOf } from '../../platform/request-auth.ts';
+import { acceptEmail, acceptNewPassword, createAuthServices, noStore } from '../auth/index.ts';
 import { decodeCursor, page } from './pagination.ts';
 import { insertUser, isDuplicateEmail, listUsers } from './users.repository.ts';
 import {
@@ -24,6 +22,7 @@ import {
   UserIdParams,
   userView,
 } from './users.schemas.ts';
+import { createUserAdmin } from './users.service.ts';
 
 const UserPage = Type.Object({
   items: Type.Array(User),
@@ -33,8 +32,13 @@ const UserPage = Type.Object({
 export async function adminUserRoutes(scope: FastifyInstance, deps: AppDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   // Runs after the authenticated context's onRequest (authentication): the cheapest refusal first.
-  app.addHook('onRequest', requireRole('admin', deps.securityEvents));
+  app.addHook('onRequest', deps.requireRole('admin'));
   const services = createAuthServices(deps);
+  const userAdmin = createUserAdmin({
+    revoker: services.revoker,
+    metrics: deps.metrics,
+    securityEvents: deps.securityEvents,
+  });
   const security = [{ bearerAuth: [] }];
 
   app.get(
@@ -119,7 +123,7 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AppDeps): Pr
       const auth = authOf(request);
       const { body } = request;
       const user = await deps.inTenant(request, async (tx) => {
-        const row = await services.userAdmin.update(tx, auth, request.params.id, body, request.ip);
+        const row = await userAdmin.update(tx, auth, request.params.id, body, request.ip);
         const action =
           body.is_active === false
             ? 'user.deactivate'
@@ -154,7 +158,7 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AppDeps): Pr
       const auth = authOf(request);
       const { id } = request.params;
       await deps.inTenant(request, async (tx) => {
-        await services.userAdmin.remove(tx, auth, id);
+        await userAdmin.remove(tx, auth, id);
         tx.note({ action: 'user.delete', resourceType: 'user', resourceId: id });
       });
       return reply.code(204).send(null);

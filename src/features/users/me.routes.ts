@@ -6,11 +6,16 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app.ts';
 import { AppError } from '../../platform/errors.ts';
-import { TokenResponse } from '../auth/auth.schemas.ts';
-import { createAuthServices } from '../auth/auth.services.ts';
-import { authOf } from '../auth/authenticate.ts';
-import { findLiveSession, listLiveSessions, sessionOfAccessToken } from '../auth/sessions.repository.ts';
-import { noStore, tokenResponse } from '../auth/token-response.ts';
+import { authOf } from '../../platform/request-auth.ts';
+import {
+  createAuthServices,
+  findLiveSession,
+  listLiveSessions,
+  noStore,
+  sessionOfAccessToken,
+  TokenResponse,
+  tokenResponse,
+} from '../auth/index.ts';
 import { decodeCursor, page } from './pagination.ts';
 import { changePassword } from './password-change.ts';
 import { findUser, updateUser } from './users.repository.ts';

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../platform/db/index.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
-import { appendAuditRecord } from '../audit/audit.repository.ts';
-import { findLoginAccount } from '../auth/login.repository.ts';
-import type { Revoker } from '../auth/revocation.service.ts';
+import { appendAuditRecord } from '../audit/index.ts';
+import type { Revoker } from '../auth/index.ts';
+import { findLoginAccount } from '../auth/index.ts';
 import { insertTenant, insertUser, tenantExists, updateUser } from './users.repository.ts';
 
 /** The platform tenant: the nil UUID (RFC 9562 §5.9), which no registration can produce. */

@@ -10,13 +10,18 @@ import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
 import { AppError, ValidationFailed } from '../../platform/errors.ts';
 import { hashPassword, verifyPassword } from '../../platform/passwords/index.ts';
-import type { AuthServices } from '../auth/auth.services.ts';
-import type { AuthContext } from '../auth/authenticate.ts';
-import type { LoginAttempt } from '../auth/login-hooks.ts';
-import { afterMark } from '../auth/revocation.service.ts';
-import { clientInfo, type TokenPair } from '../auth/sessions.service.ts';
-import { acceptNewPassword, normaliseEmail } from './account-input.ts';
-import { findPasswordHash, findUser, updatePasswordHash } from './users.repository.ts';
+import type { AuthContext } from '../../platform/request-auth.ts';
+import type { AuthServices } from '../auth/index.ts';
+import {
+  acceptNewPassword,
+  afterMark,
+  clientInfo,
+  normaliseEmail,
+  type TokenPair,
+  updatePasswordHash,
+} from '../auth/index.ts';
+import type { LoginAttempt } from '../protection/index.ts';
+import { findPasswordHash, findUser } from './users.repository.ts';
 import { userNotFound } from './users.service.ts';
 
 export async function changePassword(

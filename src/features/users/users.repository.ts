@@ -76,13 +76,6 @@ export async function findPasswordHash(tx: Tx, userId: string): Promise<string |
   return rows[0]?.password_hash;
 }
 
-export async function updatePasswordHash(tx: Tx, userId: string, passwordHash: string): Promise<void> {
-  await tx.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [
-    userId,
-    passwordHash,
-  ]);
-}
-
 /** The tenant's users in creation order, after the cursor position when given. */
 export async function listUsers(
   tx: Tx,

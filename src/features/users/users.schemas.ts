@@ -1,31 +1,23 @@
 // Request and response schemas of the account routes. A user object never carries the password
 // hash: the response schema lists the fields that may leave, and nothing else can.
 import { Type } from 'typebox';
-import { textRule } from '../../platform/text-rules.ts';
+import { Email, FullName, Password, TenantName } from '../auth/index.ts';
 import type { UserRow } from './users.repository.ts';
 
 /** Roles a tenant admin may grant. `operator` exists, but only the command line grants it. */
 export const API_ROLES = ['admin', 'user'] as const;
 
-export const Email = Type.String({
-  minLength: 1,
-  maxLength: 320,
-  description:
-    'stored and compared in its canonical form: trimmed, NFKC, lower-case, the domain as its IDNA A-label ' +
-    '(bücher.de → xn--bcher-kva.de); invisible and control characters are refused',
-  ...textRule('strict'),
-});
-// The schema only bounds the size; the policy (checkPasswordPolicy) gives the seed's messages,
-// including "at most 72 bytes" — so 64+ characters of ASCII are fine.
-export const Password = Type.String({ maxLength: 1024 });
-// Names are shown to other people (user lists, audit records, alerts): no invisible or control
-// characters (platform/text-rules.ts).
-export const FullName = Type.String({ minLength: 1, maxLength: 200, ...textRule('name') });
-export const TenantName = Type.String({ minLength: 1, maxLength: 200, ...textRule('name') });
 export const Roles = Type.Array(Type.Union(API_ROLES.map((r) => Type.Literal(r))), {
   minItems: 1,
   maxItems: 2,
   uniqueItems: true,
+});
+
+export const RegisterBody = Type.Object({
+  email: Email,
+  password: Password,
+  full_name: FullName,
+  tenant_name: Type.Optional(TenantName),
 });
 
 export const User = Type.Object({

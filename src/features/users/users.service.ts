@@ -12,9 +12,9 @@
 import type { Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import type { SecurityEventRecorder } from '../audit/security-events.ts';
-import type { AuthContext } from '../auth/authenticate.ts';
-import type { Revoker } from '../auth/revocation.service.ts';
+import type { AuthContext } from '../../platform/request-auth.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
+import type { Revoker } from '../auth/index.ts';
 import type { UserRow } from './users.repository.ts';
 import { deleteUser, findUser, lockActiveAdmins, updateUser } from './users.repository.ts';
 import { API_ROLES } from './users.schemas.ts';

@@ -1,0 +1,2 @@
+// The users feature's public surface.
+export { tenantExists } from './users.repository.ts';

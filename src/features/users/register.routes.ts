@@ -1,0 +1,71 @@
+// POST /auth/register: a new tenant and its first user (roles admin and user), in one transaction
+// with its audit record. Public; counted against the registration rate limit.
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { AppError } from '../../platform/errors.ts';
+import { hashPassword } from '../../platform/passwords/index.ts';
+import { acceptEmail, acceptNewPassword, ErrorBody, noStore } from '../auth/index.ts';
+import { insertTenant, insertUser, isDuplicateEmail } from './users.repository.ts';
+import { RegisterBody, User, userView } from './users.schemas.ts';
+
+// Registration answers 409 for an e-mail that is taken. That tells whoever asks that the address
+// has an account (user enumeration, OWASP ASVS 2.x / WSTG-IDNT-04); the alternative — a uniform
+// "check your e-mail" answer — needs e-mail delivery, which the platform does not have. The
+// registration rate limit bounds how fast anyone can ask.
+const emailTaken = (): AppError => new AppError(409, 'EMAIL_ALREADY_REGISTERED', 'Email already registered');
+
+export async function registerRoute(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/auth/register',
+    {
+      config: { rateLimit: ['register'] },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a tenant and its first user (roles admin and user)',
+        body: RegisterBody,
+        response: { 201: User, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const email = acceptEmail(body.email);
+      acceptNewPassword(body.password);
+      const passwordHash = await hashPassword(body.password, deps.config.passwordHashCost);
+      const tenantId = randomUUID();
+      const userId = randomUUID();
+      try {
+        const user = await deps.inTenant(
+          request,
+          async (tx) => {
+            await insertTenant(tx, { id: tenantId, name: body.tenant_name ?? body.full_name });
+            const row = await insertUser(tx, {
+              id: userId,
+              tenantId,
+              email,
+              fullName: body.full_name,
+              passwordHash,
+              roles: ['admin', 'user'],
+            });
+            tx.note({
+              action: 'user.register',
+              resourceType: 'user',
+              resourceId: userId,
+              fields: ['email', 'full_name', 'password', 'roles', 'tenant_name'],
+            });
+            return row;
+          },
+          { tenantId, actor: { userId, email } },
+        );
+        noStore(reply);
+        return reply.code(201).send(userView(user));
+      } catch (error) {
+        if (isDuplicateEmail(error)) throw emailTaken();
+        throw error;
+      }
+    },
+  );
+}

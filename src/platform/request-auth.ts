@@ -1,0 +1,36 @@
+// The principal of an authenticated request, as every feature reads it. The auth feature proves it
+// (features/auth/authenticate.ts sets `request.auth` from a valid, unrevoked access token); the
+// rest of the code only reads it, through `authOf`, which fails closed on a route that somehow has
+// none.
+import type { FastifyRequest } from 'fastify';
+import { AppError } from './errors.ts';
+
+export interface AuthContext {
+  userId: string;
+  tenantId: string;
+  email: string;
+  roles: readonly string[];
+  jti: string;
+  /** Seconds since the epoch, from the token. */
+  issuedAt: number;
+  expiresAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `authenticate` for routes of the authenticated context; null elsewhere. */
+    auth: AuthContext | null;
+  }
+}
+
+export const UNAUTHORIZED_DETAIL = 'Could not validate credentials';
+
+export function unauthorized(): AppError {
+  return new AppError(401, 'NOT_AUTHENTICATED', UNAUTHORIZED_DETAIL, { 'www-authenticate': 'Bearer' });
+}
+
+/** The request's authentication, for handlers of the authenticated context (401 if somehow absent). */
+export function authOf(request: FastifyRequest): AuthContext {
+  if (request.auth === null) throw unauthorized();
+  return request.auth;
+}
