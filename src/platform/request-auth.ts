@@ -34,3 +34,6 @@ export function authOf(request: FastifyRequest): AuthContext {
   if (request.auth === null) throw unauthorized();
   return request.auth;
 }
+
+/** Builds an onRequest hook that refuses (403, and a security event) a user without `role`. */
+export type RequireRole = (role: 'admin' | 'operator') => (request: FastifyRequest) => Promise<void>;

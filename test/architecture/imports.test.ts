@@ -1,6 +1,8 @@
 // The shape of src/ that STYLE.md asks for, kept by a test rather than by review (issue 15):
 //   - a feature reaches another feature only through that feature's index.ts, its public surface;
 //   - platform/ knows no feature (features build on the platform, never the other way round);
+//   - nothing but the entry points imports the composition root (app.ts, services.ts): each route
+//     plugin declares the services it needs;
 //   - the features' import graph has no cycle, so each one can be read, tested and changed on top
 //     of the ones below it.
 // Every import and re-export counts, `import type` included: a cycle of types is still a cycle of
@@ -114,6 +116,12 @@ describe('import boundaries (issue 15)', () => {
       );
     });
     assert.deepEqual(reaching.map(show), []);
+  });
+
+  test('no feature or platform file imports the composition root (app.ts, services.ts)', () => {
+    const root = new Set([join(SRC, 'app.ts'), join(SRC, 'services.ts')]);
+    const inward = edges.filter(({ from, to }) => areaOf(from) !== undefined && root.has(to));
+    assert.deepEqual(inward.map(show), []);
   });
 
   test('platform/ imports no feature', () => {

@@ -5,7 +5,10 @@
 // recorded as unauthorized_access_attempt, before the query is even parsed.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import type { InTenant } from '../../platform/db/tenant-transaction.ts';
+import type { RequireRole } from '../../platform/request-auth.ts';
 import { listAuditRecords } from './audit.repository.ts';
 import {
   AuditLogQuery,
@@ -20,10 +23,18 @@ import { tenantChainStorage, verifyAndRecordPoint } from './audit-verify.ts';
 import { listTenantSecurityEvents } from './security-events.repository.ts';
 import { createVerifiedPointSeal } from './verified-point.ts';
 
+/** What the tenant admins' audit and security-event routes use. */
+export interface AuditRouteDeps {
+  config: Config;
+  db: Database;
+  inTenant: InTenant;
+  requireRole: RequireRole;
+}
+
 const tags = ['security administration'];
 const security = [{ bearerAuth: [] }];
 
-export async function auditRoutes(plugin: FastifyInstance, deps: AppDeps) {
+export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const adminOnly = deps.requireRole('admin');
   const tenantOf = (request: { auth: { tenantId: string } | null }) => request.auth?.tenantId as string;

@@ -4,16 +4,21 @@
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createAuthServices } from './auth.services.ts';
+import type { AuthServices } from './auth.services.ts';
+import type { LogoutRouteDeps } from './logout.routes.ts';
 import { logoutRoute } from './logout.routes.ts';
+import type { RefreshRouteDeps } from './refresh.routes.ts';
 import { refreshRoute } from './refresh.routes.ts';
+import type { TokenRouteDeps } from './token.routes.ts';
 import { tokenRoute } from './token.routes.ts';
 
-export async function authRoutes(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+/** What login, refresh and logout use. */
+export type AuthRouteDeps = TokenRouteDeps & RefreshRouteDeps & LogoutRouteDeps & { auth: AuthServices };
+
+export async function authRoutes(scope: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(cookie);
-  const services = createAuthServices(deps);
+  const services = deps.auth;
 
   await app.register(tokenRoute, { deps, services });
   await app.register(refreshRoute, { deps, services });

@@ -28,7 +28,9 @@ export interface AuthenticateDeps {
   gate: RequestGate;
 }
 
-export function createAuthenticate(deps: AuthenticateDeps) {
+export type Authenticate = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const token = bearerToken(request);
     if (token === undefined) {

@@ -6,14 +6,27 @@
 // of the user and refuses every access token issued so far.
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import type { InTenant } from '../../platform/db/tenant-transaction.ts';
+import type { Metrics } from '../../platform/metrics.ts';
 import { authOf, unauthorized } from '../../platform/request-auth.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
 import { ErrorBody } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
-import { createAuthServices } from './auth.services.ts';
+import type { Authenticate } from './authenticate.ts';
 import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-cookie.ts';
 import { hashRefreshToken, parseRefreshToken, sameHash } from './refresh-tokens.ts';
 import { lockSession, sessionOfAccessToken } from './sessions.repository.ts';
+
+/** What logout and logout-all use. */
+export interface LogoutRouteDeps {
+  authenticate: Authenticate;
+  auth: AuthServices;
+  config: Config;
+  inTenant: InTenant;
+  metrics: Metrics;
+  securityEvents: SecurityEventRecorder;
+}
 
 /** Rolls back a cookie logout whose token names no session of ours: nothing to do, nothing to audit. */
 class NothingToEnd extends Error {}
@@ -22,7 +35,7 @@ const noContent = { 204: { type: 'null', description: 'Logged out' }, 401: Error
 
 export async function logoutRoute(
   app: FastifyInstance,
-  { deps, services }: { deps: AppDeps; services: AuthServices },
+  { deps, services }: { deps: LogoutRouteDeps; services: AuthServices },
 ): Promise<void> {
   app.post(
     '/auth/logout',
@@ -90,9 +103,9 @@ export async function logoutRoute(
   );
 }
 
-export async function logoutAllRoute(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function logoutAllRoute(scope: FastifyInstance, deps: LogoutRouteDeps): Promise<void> {
   await scope.register(cookie);
-  const services = createAuthServices(deps);
+  const services = deps.auth;
   scope.post(
     '/auth/logout-all',
     {

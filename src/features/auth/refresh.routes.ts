@@ -4,10 +4,13 @@
 // `refresh_token_reuse` (critical).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import type { Metrics } from '../../platform/metrics.ts';
 import { unauthorized } from '../../platform/request-auth.ts';
-import type { SecurityEventType } from '../audit/index.ts';
+import type { SecurityEventRecorder, SecurityEventType } from '../audit/index.ts';
 import { ErrorBody, RefreshBody, TokenResponse } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
 import { inactiveUser } from './login.service.ts';
@@ -15,6 +18,15 @@ import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-
 import { parseRefreshToken } from './refresh-tokens.ts';
 import { clientInfo, type RotateOutcome } from './sessions.service.ts';
 import { tokenResponse } from './token-response.ts';
+
+/** What the refresh route uses. */
+export interface RefreshRouteDeps {
+  config: Config;
+  db: Database;
+  inTenant: InTenant;
+  metrics: Metrics;
+  securityEvents: SecurityEventRecorder;
+}
 
 /** Carries a refused outcome out of the transaction, rolling it back (nothing changed). */
 class RefreshRefused extends Error {
@@ -33,7 +45,7 @@ const REFUSALS: Record<string, [SecurityEventType, string]> = {
 
 export async function refreshRoute(
   scope: FastifyInstance,
-  { deps, services }: { deps: AppDeps; services: AuthServices },
+  { deps, services }: { deps: RefreshRouteDeps; services: AuthServices },
 ): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 

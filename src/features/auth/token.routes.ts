@@ -4,8 +4,9 @@
 // else's session in the victim's browser).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
 import { ErrorBody, TokenFormBody, TokenJsonBody, TokenResponse } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
 import { setDeviceCookie } from './device-cookie.ts';
@@ -13,9 +14,15 @@ import { acceptFormBodies, FORM_CONTENT_TYPE } from './form-body.ts';
 import { requireCsrfProof } from './refresh-cookie.ts';
 import { tokenResponse } from './token-response.ts';
 
+/** What the token (login) route uses. */
+export interface TokenRouteDeps {
+  config: Config;
+  securityEvents: SecurityEventRecorder;
+}
+
 export async function tokenRoute(
   scope: FastifyInstance,
-  { deps, services }: { deps: AppDeps; services: AuthServices },
+  { deps, services }: { deps: TokenRouteDeps; services: AuthServices },
 ): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   acceptFormBodies(app);

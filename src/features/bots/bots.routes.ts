@@ -4,8 +4,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import type { Resolver } from '../../platform/http/index.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
 import { createBotTokenCipher } from './bot-token.ts';
 import { botNotFound } from './bots.errors.ts';
 import { deleteBot, findBot, listBots } from './bots.repository.ts';
@@ -15,7 +18,15 @@ import { connectionTestRoutes } from './connection-test.routes.ts';
 import { createConnectionTester } from './connection-test.service.ts';
 import { decodeCursor, ListQuery, toPage } from './pagination.ts';
 
-export interface BotRoutesOptions extends AppDeps {
+/** What the bot routes use. */
+export interface BotRoutesDeps {
+  config: Config;
+  inTenant: InTenant;
+  metrics: Metrics;
+  securityEvents: SecurityEventRecorder;
+}
+
+export interface BotRoutesOptions extends BotRoutesDeps {
   /** Tests only: resolves host names for the SSRF check instead of the system resolver. */
   outboundResolver?: Resolver;
 }

@@ -5,15 +5,19 @@
 // Rate limits on these routes belong to the protection feature.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app.ts';
 import type { DataCipher } from '../../platform/crypto/index.ts';
-import type { ChangeNote } from '../../platform/db/tenant-transaction.ts';
+import type { ChangeNote, InTenant } from '../../platform/db/tenant-transaction.ts';
 import { AppError, statusOfError, ValidationFailed } from '../../platform/errors.ts';
 import { tokenIssues } from './bot-token.ts';
 import { ConnectionTestBody, ConnectionTestResult, ErrorBody, IdParams } from './bots.schemas.ts';
 import { storedConnection } from './bots.service.ts';
 import type { ConnectionTester } from './connection-test.service.ts';
 import { hostOf } from './connection-test.service.ts';
+
+/** What the connection-test route uses of the services. */
+export interface ConnectionTestRouteDeps {
+  inTenant: InTenant;
+}
 
 const tags = ['bots'];
 
@@ -46,7 +50,7 @@ function refuseBody(body: unknown): void {
  * the refusal the error handler will send. A refusal's own error wins over a failed record write.
  */
 async function recordedTest<T>(
-  deps: AppDeps,
+  deps: ConnectionTestRouteDeps,
   request: FastifyRequest,
   note: ChangeNote,
   test: () => Promise<T>,
@@ -67,7 +71,7 @@ async function recordedTest<T>(
 
 export function connectionTestRoutes(
   plugin: FastifyInstance,
-  { deps, cipher, tester }: { deps: AppDeps; cipher: DataCipher; tester: ConnectionTester },
+  { deps, cipher, tester }: { deps: ConnectionTestRouteDeps; cipher: DataCipher; tester: ConnectionTester },
 ): void {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
 

@@ -6,8 +6,10 @@
 // short transaction, so other requests run in between), which is why tenants do not get it.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { RequireRole } from '../../platform/request-auth.ts';
 import {
   createVerifiedPointSeal,
   ErrorBody,
@@ -18,7 +20,14 @@ import {
 } from '../audit/index.ts';
 import { tenantExists } from '../users/index.ts';
 
-export async function opsAuditVerifyRoutes(plugin: FastifyInstance, deps: AppDeps) {
+/** What the operators' full audit verification uses. */
+export interface OpsAuditVerifyRouteDeps {
+  config: Config;
+  db: Database;
+  requireRole: RequireRole;
+}
+
+export async function opsAuditVerifyRoutes(plugin: FastifyInstance, deps: OpsAuditVerifyRouteDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const seal = createVerifiedPointSeal(deps.config.encryptionKey);
 

@@ -2,10 +2,16 @@
 // platform-wide blocks.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { AppDeps } from '../../app.ts';
 import { clientKey, isClientKey } from '../../platform/client-key.ts';
 import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import type { RequireRole } from '../../platform/request-auth.ts';
 import type { IpBlocks } from '../protection/index.ts';
+
+/** What the operator IP-block routes use. */
+export interface BlockedIpRouteDeps {
+  ipBlocks: IpBlocks;
+  requireRole: RequireRole;
+}
 
 const IpBlock = Type.Object({
   ip: Type.String(),
@@ -14,7 +20,7 @@ const IpBlock = Type.Object({
   expires_at: Type.String({ format: 'date-time' }),
 });
 
-export async function blockedIpRoutes(app: FastifyInstance, deps: AppDeps & { ipBlocks: IpBlocks }) {
+export async function blockedIpRoutes(app: FastifyInstance, deps: BlockedIpRouteDeps) {
   const operatorOnly = deps.requireRole('operator');
 
   app.get(

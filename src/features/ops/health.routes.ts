@@ -3,6 +3,8 @@
 // an IP block or a route limit (probes come from fixed addresses).
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import type { Database } from '../../platform/db/index.ts';
+import type { StateStore } from '../../platform/store/index.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -27,7 +29,13 @@ const ReadyBody = Type.Object({
   checks: Type.Object({ database: Status, state_store: Status }),
 });
 
-export async function healthRoutes(app: FastifyInstance) {
+/** What the probes check: each one must answer a ping (the store's on every master, writably). */
+export interface HealthRouteDeps {
+  db: Pick<Database, 'ping'>;
+  store: Pick<StateStore, 'ping'>;
+}
+
+export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps) {
   app.get(
     '/health',
     {
@@ -55,8 +63,8 @@ export async function healthRoutes(app: FastifyInstance) {
     },
     async (_request, reply) => {
       const [database, stateStore] = await Promise.all([
-        check(() => app.db.ping()),
-        check(() => app.store.ping()),
+        check(() => deps.db.ping()),
+        check(() => deps.store.ping()),
       ]);
       const checks = { database, state_store: stateStore };
       const failing = Object.entries({ database, 'state store': stateStore })

@@ -7,11 +7,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
 import { AppError, serviceUnavailable } from '../../platform/errors.ts';
 import { IMPLEMENTED_METHODS } from '../../platform/hardening/methods.ts';
 import { isLoopback } from '../../platform/hardening/transport.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
+
+/** What /metrics uses. */
+export interface MetricsRouteDeps {
+  config: Config;
+  metrics: Metrics;
+  securityEvents: SecurityEventRecorder;
+}
 
 type DurationChild = ReturnType<Metrics['httpDuration']['labels']>;
 
@@ -54,7 +62,7 @@ function presentsToken(request: FastifyRequest, expected: Buffer): boolean | nul
   return timingSafeEqual(digest(match[1] as string), expected);
 }
 
-export async function metricsRoutes(app: FastifyInstance, deps: AppDeps) {
+export async function metricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps) {
   const { metrics, securityEvents, config } = deps;
   const expected = config.metricsToken === undefined ? null : digest(config.metricsToken);
 

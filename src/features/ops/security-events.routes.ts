@@ -5,7 +5,8 @@
 // it only after the operator guard; the trade-off is described next to the function.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { Database } from '../../platform/db/index.ts';
+import type { RequireRole } from '../../platform/request-auth.ts';
 import {
   decodeCursor,
   ErrorBody,
@@ -17,7 +18,13 @@ import {
   toSecurityEventView,
 } from '../audit/index.ts';
 
-export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: AppDeps) {
+/** What the operators' security-event listing uses. */
+export interface OpsSecurityEventRouteDeps {
+  db: Database;
+  requireRole: RequireRole;
+}
+
+export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: OpsSecurityEventRouteDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(

@@ -4,18 +4,23 @@
 // the cancelled subscription; cancelling again is harmless and answers the same.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { decodeCursor, ErrorBody, IdParams, ListQuery, toPage } from '../bots/index.ts';
 import { subscriptionNotFound } from './subscriptions.errors.ts';
 import { findSubscription, listSubscriptions } from './subscriptions.repository.ts';
 import { Subscription, SubscriptionCreateBody, SubscriptionList } from './subscriptions.schemas.ts';
 import { cancel, subscribe, toSubscriptionView } from './subscriptions.service.ts';
 
+/** What the subscription routes use. */
+export interface SubscriptionRouteDeps {
+  inTenant: InTenant;
+}
+
 const tags = ['subscriptions'];
 
 const userOf = (request: FastifyRequest): string => request.auth?.userId as string;
 
-export async function subscriptionRoutes(plugin: FastifyInstance, deps: AppDeps) {
+export async function subscriptionRoutes(plugin: FastifyInstance, deps: SubscriptionRouteDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(

@@ -6,11 +6,16 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { Metrics } from '../../platform/metrics.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
+import type { RequireRole } from '../../platform/request-auth.ts';
 import { authOf } from '../../platform/request-auth.ts';
-import { acceptEmail, acceptNewPassword, createAuthServices, noStore } from '../auth/index.ts';
+import type { SecurityEventRecorder } from '../audit/index.ts';
+import type { AuthServices } from '../auth/index.ts';
+import { acceptEmail, acceptNewPassword, noStore } from '../auth/index.ts';
 import { decodeCursor, page } from './pagination.ts';
 import { insertUser, isDuplicateEmail, listUsers } from './users.repository.ts';
 import {
@@ -24,16 +29,26 @@ import {
 } from './users.schemas.ts';
 import { createUserAdmin } from './users.service.ts';
 
+/** What the tenant admin user routes use. */
+export interface AdminUserRouteDeps {
+  auth: AuthServices;
+  config: Config;
+  inTenant: InTenant;
+  metrics: Metrics;
+  requireRole: RequireRole;
+  securityEvents: SecurityEventRecorder;
+}
+
 const UserPage = Type.Object({
   items: Type.Array(User),
   next_cursor: Type.Union([Type.String(), Type.Null()]),
 });
 
-export async function adminUserRoutes(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRouteDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   // Runs after the authenticated context's onRequest (authentication): the cheapest refusal first.
   app.addHook('onRequest', deps.requireRole('admin'));
-  const services = createAuthServices(deps);
+  const services = deps.auth;
   const userAdmin = createUserAdmin({
     revoker: services.revoker,
     metrics: deps.metrics,

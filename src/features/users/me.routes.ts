@@ -4,11 +4,10 @@ import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { AppDeps } from '../../app.ts';
 import { AppError } from '../../platform/errors.ts';
 import { authOf } from '../../platform/request-auth.ts';
+import type { AuthServices } from '../auth/index.ts';
 import {
-  createAuthServices,
   findLiveSession,
   listLiveSessions,
   noStore,
@@ -17,6 +16,7 @@ import {
   tokenResponse,
 } from '../auth/index.ts';
 import { decodeCursor, page } from './pagination.ts';
+import type { PasswordChangeDeps } from './password-change.ts';
 import { changePassword } from './password-change.ts';
 import { findUser, updateUser } from './users.repository.ts';
 import { ChangePasswordBody, ErrorBody, ListQuery, UpdateMeBody, User, userView } from './users.schemas.ts';
@@ -35,10 +35,15 @@ const SessionPage = Type.Object({
   next_cursor: Type.Union([Type.String(), Type.Null()]),
 });
 
-export async function meRoutes(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+/** What the routes of the signed-in user's own account use. */
+export interface MeRouteDeps extends PasswordChangeDeps {
+  auth: AuthServices;
+}
+
+export async function meRoutes(scope: FastifyInstance, deps: MeRouteDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(cookie);
-  const services = createAuthServices(deps);
+  const services = deps.auth;
 
   app.get(
     '/users/me',

@@ -7,8 +7,11 @@
 // The current-password check is a credential check like login: it goes through the login hooks,
 // so brute-force protection sees (and may refuse) guesses made with a stolen access token.
 import type { FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import type { Metrics } from '../../platform/metrics.ts';
 import { hashPassword, verifyPassword } from '../../platform/passwords/index.ts';
 import type { AuthContext } from '../../platform/request-auth.ts';
 import type { AuthServices } from '../auth/index.ts';
@@ -20,15 +23,24 @@ import {
   type TokenPair,
   updatePasswordHash,
 } from '../auth/index.ts';
-import type { LoginAttempt } from '../protection/index.ts';
+import type { LoginAttempt, LoginHooks } from '../protection/index.ts';
 import { findPasswordHash, findUser } from './users.repository.ts';
 import { userNotFound } from './users.service.ts';
+
+/** What a password change uses. */
+export interface PasswordChangeDeps {
+  config: Config;
+  db: Database;
+  inTenant: InTenant;
+  loginHooks: LoginHooks;
+  metrics: Metrics;
+}
 
 export async function changePassword(
   request: FastifyRequest,
   auth: AuthContext,
   body: { current_password: string; new_password: string },
-  deps: AppDeps,
+  deps: PasswordChangeDeps,
   services: AuthServices,
 ): Promise<TokenPair> {
   acceptNewPassword(body.new_password, ['body', 'new_password']);

@@ -3,12 +3,19 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { AppError } from '../../platform/errors.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
 import { acceptEmail, acceptNewPassword, ErrorBody, noStore } from '../auth/index.ts';
 import { insertTenant, insertUser, isDuplicateEmail } from './users.repository.ts';
 import { RegisterBody, User, userView } from './users.schemas.ts';
+
+/** What registration uses. */
+export interface RegisterRouteDeps {
+  config: Config;
+  inTenant: InTenant;
+}
 
 // Registration answers 409 for an e-mail that is taken. That tells whoever asks that the address
 // has an account (user enumeration, OWASP ASVS 2.x / WSTG-IDNT-04); the alternative — a uniform
@@ -16,7 +23,7 @@ import { RegisterBody, User, userView } from './users.schemas.ts';
 // registration rate limit bounds how fast anyone can ask.
 const emailTaken = (): AppError => new AppError(409, 'EMAIL_ALREADY_REGISTERED', 'Email already registered');
 
-export async function registerRoute(scope: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function registerRoute(scope: FastifyInstance, deps: RegisterRouteDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(
