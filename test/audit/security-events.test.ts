@@ -127,6 +127,7 @@ describe(`security events (${shape})`, () => {
     const admin = await createTenantUser(t);
     const requestId = `log-${randomUUID()}`;
     await recorder.record({
+      serverRequestId: undefined,
       type: 'suspicious_api_usage',
       description: 'Unusual API usage',
       ip: '192.0.2.44',
@@ -156,6 +157,7 @@ describe(`security events (${shape})`, () => {
     const requestId = `odd-${randomUUID()}`;
     const ghost = randomUUID();
     await recorder.record({
+      serverRequestId: undefined,
       type: 'token_revoked',
       description: 'x',
       tenantId: ghost,
@@ -183,7 +185,12 @@ describe(`security events (${shape})`, () => {
     const marker = `burst-${randomUUID()}`;
     await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        recorder.record({ type: 'rate_limited', description: 'x', requestId: `${marker}-${i}` }),
+        recorder.record({
+          serverRequestId: undefined,
+          type: 'rate_limited',
+          description: 'x',
+          requestId: `${marker}-${i}`,
+        }),
       ),
     );
     await recorder.close();

@@ -33,6 +33,7 @@ function verify(signature: string, body: string): boolean {
 }
 
 const event = (): SecurityEvent => ({
+  serverRequestId: undefined,
   type: 'brute_force_detected',
   description: 'Multiple failed login attempts detected',
   severity: 'high',

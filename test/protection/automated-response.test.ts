@@ -74,6 +74,7 @@ describe('automated response', () => {
     alertsReceived.length = 0;
     const ip = IP_90;
     await securityEvents.record({
+      serverRequestId: undefined,
       type: 'brute_force_detected',
       description: 'Multiple failed login attempts detected',
       ip,
@@ -103,6 +104,7 @@ describe('automated response', () => {
     const { securityEvents, alerts } = wire();
     alertsReceived.length = 0;
     await securityEvents.record({
+      serverRequestId: undefined,
       type: 'suspicious_api_usage',
       description: 'Unusually high API usage detected',
       ip: IP_91,
@@ -127,6 +129,7 @@ describe('automated response', () => {
     const { securityEvents, alerts } = wire();
     alertsReceived.length = 0;
     await securityEvents.record({
+      serverRequestId: undefined,
       type: 'token_invalid',
       description: 'Invalid JWT token',
       ip: IP_92,

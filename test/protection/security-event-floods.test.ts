@@ -220,8 +220,9 @@ describe(`flood rule (${shape})`, () => {
     const recorder = createSecurityEventRecorder({ db, log: pino({ level: 'silent' }), floodWindowMs: 200 });
     const ip = testIp();
     const other = testIp();
-    for (let i = 0; i < 50; i++) await recorder.record({ type: 'token_invalid', description: 'x', ip });
-    await recorder.record({ type: 'token_invalid', description: 'x', ip: other });
+    for (let i = 0; i < 50; i++)
+      await recorder.record({ serverRequestId: undefined, type: 'token_invalid', description: 'x', ip });
+    await recorder.record({ serverRequestId: undefined, type: 'token_invalid', description: 'x', ip: other });
     // Waits for the window to close by itself (no shutdown): the fold arrives as one row.
     const deadline = Date.now() + 10_000;
     while (total(await storedRows(db, 'token_invalid', ip)) < 50 && Date.now() < deadline) {

@@ -10,7 +10,6 @@ import type { Counter } from 'prom-client';
 import { clientKey } from '../../platform/client-key.ts';
 import type { Database } from '../../platform/db/index.ts';
 import { isUuid } from '../../platform/db/index.ts';
-import { currentServerRequestId } from '../../platform/request-context.ts';
 import { normaliseJson, storable } from './audit-chain.ts';
 import { createSecurityEventFloods } from './security-event-floods.ts';
 import { createSecurityEventWriter } from './security-event-writer.ts';
@@ -60,8 +59,11 @@ export interface SecurityEventInput {
   userId?: string | undefined;
   tenantId?: string | undefined;
   requestId?: string | undefined;
-  /** The server's own id of the request; defaults to that of the request being served. */
-  serverRequestId?: string | undefined;
+  /**
+   * The server's own id of the request (`request.serverRequestId`), beside the client's
+   * `requestId`; undefined only for events no request caused. Required, so no call site forgets it.
+   */
+  serverRequestId: string | undefined;
   details?: Record<string, unknown>;
 }
 
@@ -154,10 +156,8 @@ export function createSecurityEventRecorder(deps: {
       listeners.push(listener);
     },
     async record(input) {
-      const serverRequestId = input.serverRequestId ?? currentServerRequestId();
       const event: SecurityEvent = {
         ...input,
-        ...(serverRequestId ? { serverRequestId } : {}),
         severity: severityOf(input.type),
         occurredAt: new Date(),
       };

@@ -50,6 +50,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         description: error.reason === 'token_expired' ? 'JWT token has expired' : 'Invalid JWT token',
         ip: request.ip,
         requestId: request.id,
+        serverRequestId: request.serverRequestId,
       });
       throw unauthorized();
     }
@@ -70,6 +71,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       userId: claims.user_id,
       tenantId: claims.tenant_id,
       requestId: request.id,
+      serverRequestId: request.serverRequestId,
     };
     if (jtiRevoked === true || revokedByMark(issuedAtMs(claims), revokedBefore as string | null)) {
       await deps.securityEvents.record({
@@ -115,6 +117,7 @@ export function requireRole(role: string, securityEvents: SecurityEventRecorder)
       userId: auth.userId,
       tenantId: auth.tenantId,
       requestId: request.id,
+      serverRequestId: request.serverRequestId,
       details: { route: request.routeOptions.url, method: request.method },
     });
     throw new AppError(403, 'FORBIDDEN', 'Not enough permissions');

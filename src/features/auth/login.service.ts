@@ -74,6 +74,7 @@ export function createLoginService(deps: {
           device: deps.deviceCookies.verify(deviceCookie(request), email),
           ip: request.ip,
           requestId: request.id,
+          serverRequestId: request.serverRequestId,
           userAgent: clientInfo(request).userAgent ?? undefined,
           context: 'login',
         };
@@ -101,6 +102,7 @@ export function createLoginService(deps: {
             ip: request.ip,
             ...who,
             requestId: request.id,
+            serverRequestId: request.serverRequestId,
           });
           throw inactiveUser();
         }

@@ -99,6 +99,7 @@ export async function requireCsrfProof(
     description: 'Cookie-authenticated request without CSRF proof',
     ip: request.ip,
     requestId: request.id,
+    serverRequestId: request.serverRequestId,
     details: { route: request.routeOptions.url, origin_ok: originOk, csrf_token_ok: tokenOk },
   });
   throw new AppError(403, 'CSRF_CHECK_FAILED', 'CSRF check failed');

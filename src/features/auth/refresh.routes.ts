@@ -73,6 +73,7 @@ export async function refreshRoute(
       userId: outcome.userId,
       tenantId,
       requestId: request.id,
+      serverRequestId: request.serverRequestId,
       details: {
         token_type: 'refresh',
         ...(context.sessionId && tenantId ? { session_id: context.sessionId } : {}),

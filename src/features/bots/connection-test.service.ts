@@ -63,6 +63,7 @@ export function createConnectionTester(deps: ConnectionTestDeps): ConnectionTest
       userId: request.auth?.userId,
       tenantId: request.auth?.tenantId,
       requestId: request.id,
+      serverRequestId: request.serverRequestId,
       details: { reason: error.reason, host: hostOf(url), ...context },
     });
     return urlNotAllowed();

@@ -72,6 +72,7 @@ export async function metricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps
       description: 'Metrics read refused',
       ip: request.ip,
       requestId: request.id,
+      serverRequestId: request.serverRequestId,
       details: { endpoint: '/metrics', reason },
     });
     throw error;

@@ -39,6 +39,7 @@ export function createAutomatedResponse(deps: AutomatedResponseDeps) {
         userId: event.userId,
         tenantId: event.tenantId,
         requestId: event.requestId,
+        serverRequestId: event.serverRequestId,
         details: { blocked: block.ip, expires_at: block.expires_at, cause: 'brute_force_detected' },
       });
     }
@@ -53,6 +54,7 @@ export function createAutomatedResponse(deps: AutomatedResponseDeps) {
         userId: event.userId,
         tenantId: event.tenantId,
         requestId: event.requestId,
+        serverRequestId: event.serverRequestId,
         details: { cause: 'suspicious_api_usage', seconds },
       });
     }

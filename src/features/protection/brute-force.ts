@@ -131,6 +131,7 @@ export function createBruteForceLoginHooks(deps: BruteForceDeps): LoginHooks {
         userId: account?.userId,
         tenantId: account?.tenantId,
         requestId: attempt.requestId,
+        serverRequestId: attempt.serverRequestId,
         details: {
           ...typedUsername(attempt, account),
           scope: pair.limited ? 'ip_and_account' : 'ip',

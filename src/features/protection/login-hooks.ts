@@ -24,6 +24,8 @@ export interface LoginAttempt {
   device?: string | undefined;
   ip: string;
   requestId: string;
+  /** The server's own id of the request (request-context.ts). */
+  serverRequestId: string;
   userAgent: string | undefined;
   /** Where the password was checked. */
   context: 'login' | 'password_change';
@@ -70,6 +72,7 @@ export function createDefaultLoginHooks(deps: {
         userId: account?.userId,
         tenantId: account?.tenantId,
         requestId: attempt.requestId,
+        serverRequestId: attempt.serverRequestId,
         details: { ...typedUsername(attempt, account), context: attempt.context },
       });
     },

@@ -121,6 +121,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
   const base = (request: FastifyRequest, subject?: GateSubject) => ({
     ip: request.ip,
     requestId: request.id,
+    serverRequestId: request.serverRequestId,
     userId: subject?.userId,
     tenantId: subject?.tenantId,
   });

@@ -138,7 +138,7 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRou
       const auth = authOf(request);
       const { body } = request;
       const user = await deps.inTenant(request, async (tx) => {
-        const row = await userAdmin.update(tx, auth, request.params.id, body, request.ip);
+        const row = await userAdmin.update(tx, auth, request.params.id, body, request);
         const action =
           body.is_active === false
             ? 'user.deactivate'

@@ -60,6 +60,7 @@ export async function changePassword(
     usernameHash: services.usernameHash(normaliseEmail(auth.email)),
     ip: request.ip,
     requestId: request.id,
+    serverRequestId: request.serverRequestId,
     userAgent: clientInfo(request).userAgent ?? undefined,
     context: 'password_change',
   };

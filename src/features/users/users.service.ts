@@ -33,8 +33,22 @@ export interface UserUpdate {
   is_active?: boolean | undefined;
 }
 
+/** The request a change comes from (a FastifyRequest is one). */
+export interface Requester {
+  ip: string;
+  id: string;
+  serverRequestId: string;
+}
+
 export interface UserAdmin {
-  update(tx: Tx, actor: AuthContext, userId: string, update: UserUpdate, ip: string): Promise<UserRow>;
+  /** `request`: who asked, for the security event of a refused self-promotion. */
+  update(
+    tx: Tx,
+    actor: AuthContext,
+    userId: string,
+    update: UserUpdate,
+    request: Requester,
+  ): Promise<UserRow>;
   remove(tx: Tx, actor: AuthContext, userId: string): Promise<void>;
 }
 
@@ -57,7 +71,7 @@ export function createUserAdmin(deps: {
   }
 
   return {
-    async update(tx, actor, userId, update, ip) {
+    async update(tx, actor, userId, update, request) {
       const rolesAfter = (t: UserRow): string[] | undefined =>
         update.roles && [...update.roles, ...t.roles.filter((r) => !isApiRole(r))];
       const target = await lockTarget(tx, userId, (t) => {
@@ -70,7 +84,9 @@ export function createUserAdmin(deps: {
         await deps.securityEvents.record({
           type: 'unauthorized_access_attempt',
           description: 'User attempted to raise their own roles',
-          ip,
+          ip: request.ip,
+          requestId: request.id,
+          serverRequestId: request.serverRequestId,
           userId: actor.userId,
           tenantId: actor.tenantId,
           details: { requested_roles: update.roles },
