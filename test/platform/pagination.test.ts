@@ -8,7 +8,6 @@ import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/platform/db/index.ts';
 import { epochMicrosExact, timestampTextSql } from '../../src/platform/db/index.ts';
 import { ValidationFailed } from '../../src/platform/errors.ts';
-import type { Keyset } from '../../src/platform/pagination.ts';
 import {
   EARLIEST_MICROS,
   idCursor,
