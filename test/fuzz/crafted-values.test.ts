@@ -36,7 +36,15 @@ describe('crafted values for the fuzzer', () => {
       .map(([key]) => key);
     const slipped = keys.filter((key) => OLD_USERS_KEY.test(key) && !isTimestampText(key));
     assert.ok(slipped.length >= 50, `only ${slipped.length} users keys of the issue's class`);
-    for (const kind of [/^v1\.\d+\.[0-9a-f-]{36}$/, /^v1\.a\.\d+$/, /^v1\.e\.\d+$/]) {
+    for (const kind of [
+      /^v1\.\d+\.[0-9a-f-]{36}$/,
+      /^v1\.a\.\d+$/,
+      /^v1\.e\.\d+$/,
+      /^(bots|subscriptions|users|sessions)\.-?\d+\.[0-9a-f-]{36}$/,
+      /^(bots|subscriptions|users|sessions)\.(253402300800000000|-62135596800000001)\./,
+      /^audit-log\.\d+$/,
+      /^(ops-)?security-events\.[0-9a-f-]{36}$/,
+    ]) {
       assert.ok(
         texts.some((text) => kind.test(text)),
         `no cursor of the form ${kind}`,

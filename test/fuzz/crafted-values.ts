@@ -60,7 +60,29 @@ function cursorContents(ids: readonly string[]): fc.Arbitrary<string> {
     fc.integer({ min: 1, max: 10_000 }).map(String),
     fc.constantFrom('0', '9007199254740993', '9999999999999999', '99999999999999999999', '-1', '1.5', '1e3'),
   );
+  // Since issue 15: `<listing>.<position>`, with every listing's name (and near misses), so that a
+  // route sees its own cursors, other listings' and ones at the edges of the microsecond range.
+  const keysetListing = fc.constantFrom('bots', 'subscriptions', 'users', 'sessions', 'Bots', 'bot', '');
+  const idListing = fc.constantFrom('security-events', 'ops-security-events', 'audit-log', 'events');
+  const edgeMicros = fc.oneof(
+    micros,
+    fc.constantFrom(
+      '-62135596800000000',
+      '-62135596800000001',
+      '253402300799999999',
+      '253402300800000000',
+      '-0',
+      '+1',
+      '9007199254740993',
+    ),
+  );
   return fc.oneof(
+    fc.tuple(keysetListing, edgeMicros, id).map(([listing, us, uuid]) => `${listing}.${us}.${uuid}`),
+    fc
+      .tuple(fc.constantFrom('audit-log', 'security-events'), sequence)
+      .map(([listing, n]) => `${listing}.${n}`),
+    fc.tuple(idListing, id).map(([listing, uuid]) => `${listing}.${uuid}`),
+    // Before issue 15 (still read for one release, platform/pagination-legacy.ts):
     // users and sessions: ["<timestamptz text>", "<uuid>"]
     fc.tuple(timestampText, id).map((pair) => JSON.stringify(pair)),
     // bots and subscriptions: v1.<microseconds>.<uuid>

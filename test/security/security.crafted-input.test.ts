@@ -92,6 +92,17 @@ describe(`issue 14 item 3: crafted cursors and instants are 422s, never 500s (${
     }
   });
 
+  test('a cursor position past the microsecond range (years 0001 to 9999) is a 422 on cursor', async () => {
+    for (const listing of ['bots', 'subscriptions', 'users', 'sessions']) {
+      const route =
+        { bots: '/api/v1/bots', subscriptions: '/api/v1/subscriptions', users: '/api/v1/users' }[listing] ??
+        '/api/v1/users/me/sessions';
+      for (const us of ['-62135596800000001', '253402300800000000', '999999999999999999']) {
+        await assertRefused(`${route}?cursor=${base64url(`${listing}.${us}.${randomUUID()}`)}`, 'cursor');
+      }
+    }
+  });
+
   test('since or until at the edges of RFC 3339 is a 422 on that parameter, on every listing with a time window', async () => {
     for (const route of TIME_ROUTES) {
       for (const value of EDGE_INSTANTS) {
@@ -130,6 +141,14 @@ describe(`issue 14 item 3: crafted cursors and instants are 422s, never 500s (${
       base64url('v1.e.9999999999999999'),
       usersCursor('9999-12-31 23:59:59.999999-15:59'),
       usersCursor('0001-01-01 00:00:00+15:59'),
+      // Since issue 15: the ends of the microsecond range, in every listing's own format.
+      ...['bots', 'subscriptions', 'users', 'sessions'].flatMap((listing) => [
+        base64url(`${listing}.-62135596800000000.${randomUUID()}`),
+        base64url(`${listing}.253402300799999999.${randomUUID()}`),
+      ]),
+      base64url('audit-log.9007199254740991'),
+      base64url(`security-events.${randomUUID()}`),
+      base64url(`ops-security-events.${randomUUID()}`),
     ];
     for (const route of [
       '/api/v1/bots',

@@ -1,53 +1,21 @@
 // From a listing's query string to repository filters, and from rows to the response page.
 // Pages are newest first and keyed on a strictly decreasing position (the tenant's audit seq, or
 // the event's internal order, named by its public id), so a record appended meanwhile never
-// shifts, repeats or skips another. Cursors are opaque to clients but only base64url: they carry
-// nothing a tenant may not see (a per-tenant seq, a random event id), never a platform-wide
-// counter. They are checked strictly, since they reach SQL: a cursor this service did not issue
-// is a 422, never a 500.
-import { isUuid } from '../../platform/db/index.ts';
+// shifts, repeats or skips another. The cursors carry nothing a tenant may not see (a per-tenant
+// seq, a random event id), never a platform-wide counter; platform/pagination.ts writes and
+// checks them.
 import { ValidationFailed } from '../../platform/errors.ts';
 import { DATE_TIME_RULE, parseInstant } from '../../platform/instants.ts';
+import { idCursor, sequenceCursor } from '../../platform/pagination.ts';
+import { legacyAuditSequence, legacyEventId } from '../../platform/pagination-legacy.ts';
 import type { AuditRecordRow } from './audit.repository.ts';
 import type { AuditRecordView, SecurityEventView } from './audit.schemas.ts';
 import type { SecurityEventRow } from './security-events.repository.ts';
 
-/** `a`: audit records, positioned by seq (v1); `e`: security events, by public id (v2). */
-export type CursorKind = 'a' | 'e';
-type Position<K extends CursorKind> = K extends 'a' ? number : string;
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-const FORMAT: { [K in CursorKind]: string } = { a: 'v1.a.', e: 'v2.e.' };
-
-export function encodeCursor<K extends CursorKind>(kind: K, position: Position<K>): string {
-  return Buffer.from(`${FORMAT[kind]}${position}`, 'utf8').toString('base64url');
-}
-
-export function decodeCursor<K extends CursorKind>(
-  kind: K,
-  cursor: string | undefined,
-): Position<K> | undefined {
-  if (cursor === undefined) return undefined;
-  const text = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const prefix = FORMAT[kind];
-  const rest = text.startsWith(prefix) ? text.slice(prefix.length) : '';
-  const position =
-    kind === 'a'
-      ? /^[1-9]\d{0,15}$/.test(rest)
-        ? Number(rest)
-        : undefined
-      : isUuid(rest)
-        ? rest
-        : undefined;
-  if (position === undefined || encodeCursor(kind, position as Position<K>) !== cursor) {
-    throw new ValidationFailed([{ loc: ['query', 'cursor'], msg: 'Invalid cursor', type: 'value_error' }]);
-  }
-  return position as Position<K>;
-}
+/** GET /admin/audit-log: by the tenant's audit seq. */
+export const auditRecordCursor = sequenceCursor('audit-log', legacyAuditSequence);
+/** GET /admin/security-events: by the event's public id. */
+export const tenantSecurityEventCursor = idCursor('security-events', legacyEventId);
 
 /** `since` or `until` as an instant; the schema's `date-time` format has already said yes. */
 function instantOf(query: { since?: string; until?: string }, name: 'since' | 'until'): Date | undefined {
@@ -74,22 +42,6 @@ export function timeWindow(query: { since?: string; until?: string }): { since?:
     ]);
   }
   return { ...(since ? { since } : {}), ...(until ? { until } : {}) };
-}
-
-/** Rows fetched with `limit + 1`: the extra row only says that another page exists. */
-export function toPage<Row, Item, K extends CursorKind>(
-  rows: readonly Row[],
-  limit: number,
-  kind: K,
-  key: (row: Row) => Position<K>,
-  toItem: (row: Row) => Item,
-): Page<Item> {
-  const pageRows = rows.slice(0, limit);
-  const last = pageRows.at(-1);
-  return {
-    items: pageRows.map(toItem),
-    next_cursor: rows.length > limit && last !== undefined ? encodeCursor(kind, key(last)) : null,
-  };
 }
 
 const iso = (value: Date | string): string => new Date(value).toISOString();

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
+import { toPage } from '../../platform/pagination.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import { listAuditRecords } from './audit.repository.ts';
 import {
@@ -18,7 +19,13 @@ import {
   SecurityEventQuery,
   VerifyResponse,
 } from './audit.schemas.ts';
-import { decodeCursor, timeWindow, toAuditRecordView, toPage, toSecurityEventView } from './audit-listing.ts';
+import {
+  auditRecordCursor,
+  tenantSecurityEventCursor,
+  timeWindow,
+  toAuditRecordView,
+  toSecurityEventView,
+} from './audit-listing.ts';
 import { tenantChainStorage, verifyAndRecordPoint } from './audit-verify.ts';
 import { listTenantSecurityEvents } from './security-events.repository.ts';
 import { createVerifiedPointSeal } from './verified-point.ts';
@@ -53,7 +60,7 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
     },
     async (request) => {
       const { query } = request;
-      const beforeSeq = decodeCursor('a', query.cursor);
+      const beforeSeq = auditRecordCursor.decode(query.cursor);
       const rows = await deps.inTenant(request, (tx) =>
         listAuditRecords(tx, {
           tenantId: tenantOf(request),
@@ -67,7 +74,7 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
           limit: query.limit + 1,
         }),
       );
-      return toPage(rows, query.limit, 'a', (row) => Number(row.seq), toAuditRecordView);
+      return toPage(rows, query.limit, auditRecordCursor, (row) => Number(row.seq), toAuditRecordView);
     },
   );
 
@@ -102,7 +109,7 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
     },
     async (request) => {
       const { query } = request;
-      const before = decodeCursor('e', query.cursor);
+      const before = tenantSecurityEventCursor.decode(query.cursor);
       const rows = await deps.inTenant(request, (tx) =>
         listTenantSecurityEvents(tx, tenantOf(request), {
           before,
@@ -114,7 +121,13 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
           limit: query.limit + 1,
         }),
       );
-      return toPage(rows, query.limit, 'e', (row) => row.public_id, toSecurityEventView);
+      return toPage(
+        rows,
+        query.limit,
+        tenantSecurityEventCursor,
+        (row) => row.public_id,
+        toSecurityEventView,
+      );
     },
   );
 }

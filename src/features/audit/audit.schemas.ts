@@ -3,10 +3,8 @@
 // response schemas are the allow-list of the stable field names clients rely on.
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
+import { NextCursor, pageQueryFields } from '../../platform/pagination.ts';
 import { SECURITY_EVENT_TYPES } from './security-events.ts';
-
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 100;
 
 /** RFC 4122 text form only (ajv's `uuid` format also takes `urn:uuid:`, which PostgreSQL does not). */
 const Uuid = Type.String({
@@ -17,8 +15,7 @@ const Instant = Type.String({ format: 'date-time', maxLength: 40 });
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const pageAndTime = {
-  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  ...pageQueryFields,
   /** Inclusive lower bound of occurred_at. */
   since: Type.Optional(Instant),
   /** Exclusive upper bound of occurred_at. */
@@ -102,7 +99,6 @@ export const SecurityEvent = Type.Object({
 });
 export type SecurityEventView = Static<typeof SecurityEvent>;
 
-const NextCursor = Nullable(Type.String());
 export const AuditRecordPage = Type.Object({ items: Type.Array(AuditRecord), next_cursor: NextCursor });
 export const SecurityEventPage = Type.Object({ items: Type.Array(SecurityEvent), next_cursor: NextCursor });
 

@@ -9,7 +9,7 @@ export {
   SecurityEventPage,
   VerifyResponse,
 } from './audit.schemas.ts';
-export { decodeCursor, timeWindow, toPage, toSecurityEventView } from './audit-listing.ts';
+export { timeWindow, toSecurityEventView } from './audit-listing.ts';
 export { tenantChainStorage, verifyAndRecordPoint } from './audit-verify.ts';
 export { listAllSecurityEvents } from './security-events.repository.ts';
 export type { SecurityEvent, SecurityEventRecorder, SecurityEventType } from './security-events.ts';

@@ -1,6 +1,8 @@
 // SQL for sessions (refresh-token families), their spent tokens and the access tokens they issued.
 // Every function runs in the caller's tenant transaction; row-level security scopes each statement.
 import type { Tx } from '../../platform/db/index.ts';
+import type { Keyset } from '../../platform/pagination.ts';
+import { keysetParams, keysetSql } from '../../platform/pagination.ts';
 
 export interface NewSession {
   id: string;
@@ -160,23 +162,25 @@ export interface SessionRow {
   cursor_key: string;
 }
 
-/** The user's live sessions, newest first, after `before` (a cursor key) when given. */
+const sessionsKeyset = keysetSql('sessions', 3, 'descending');
+
+/** The user's live sessions, newest first, after the cursor position when given. */
 export async function listLiveSessions(
   tx: Tx,
   userId: string,
-  page: { limit: number; after?: { key: string; id: string } | undefined },
+  page: { limit: number; after?: Keyset | undefined },
 ): Promise<SessionRow[]> {
   const params: unknown[] = [userId, page.limit];
   let after = '';
   if (page.after !== undefined) {
-    params.push(page.after.key, page.after.id);
-    after = 'AND (created_at, id) < ($3::timestamptz, $4::uuid)';
+    params.push(...keysetParams(page.after));
+    after = `AND ${sessionsKeyset.after}`;
   }
   const { rows } = await tx.query<SessionRow>(
     `SELECT id, created_at, last_used_at, ip, user_agent, created_at::text AS cursor_key
      FROM sessions
      WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() ${after}
-     ORDER BY created_at DESC, id DESC
+     ${sessionsKeyset.order}
      LIMIT $2`,
     params,
   );

@@ -3,10 +3,10 @@
 // read only by `findBotConnection`; every other query reports whether a token is set, nothing more.
 import type { Tx } from '../../platform/db/index.ts';
 import { timestampTextSql } from '../../platform/db/index.ts';
-import type { PagedRow, Position } from './pagination.ts';
-import { keysetSql } from './pagination.ts';
+import type { Keyset } from '../../platform/pagination.ts';
+import { keysetParams, keysetSql } from '../../platform/pagination.ts';
 
-export interface BotRow extends PagedRow {
+export interface BotRow {
   id: string;
   name: string;
   kind: string;
@@ -66,14 +66,16 @@ export async function findBot(tx: Tx, id: string, options: { forUpdate?: boolean
 }
 
 /** One page in (created_at, id) order, plus one row that says whether another page follows. */
-export async function listBots(tx: Tx, page: { after: Position | null; limit: number }): Promise<BotRow[]> {
+export async function listBots(
+  tx: Tx,
+  page: { after: Keyset | undefined; limit: number },
+): Promise<BotRow[]> {
   const { after, limit } = page;
   const { rows } =
-    after === null
+    after === undefined
       ? await tx.query<BotRow>(`SELECT ${COLUMNS} FROM bots ${keyset.order} LIMIT $1`, [limit + 1])
       : await tx.query<BotRow>(`SELECT ${COLUMNS} FROM bots WHERE ${keyset.after} ${keyset.order} LIMIT $3`, [
-          after.createdUs,
-          after.id,
+          ...keysetParams(after),
           limit + 1,
         ]);
   return rows;

@@ -8,6 +8,8 @@ import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import type { Resolver } from '../../platform/http/index.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagination.ts';
+import { legacyMicrosKeyset } from '../../platform/pagination-legacy.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import { createBotTokenCipher } from './bot-token.ts';
 import { botNotFound } from './bots.errors.ts';
@@ -16,7 +18,6 @@ import { Bot, BotCreateBody, BotList, BotUpdateBody, ErrorBody, IdParams } from 
 import { checkBotInput, createBot, newBotId, replaceBot, toBotView } from './bots.service.ts';
 import { connectionTestRoutes } from './connection-test.routes.ts';
 import { createConnectionTester } from './connection-test.service.ts';
-import { decodeCursor, ListQuery, toPage } from './pagination.ts';
 
 /** What the bot routes use. */
 export interface BotRoutesDeps {
@@ -33,6 +34,9 @@ export interface BotRoutesOptions extends BotRoutesDeps {
 
 const tags = ['bots'];
 
+/** GET /bots pages in (created_at, id) order. */
+const botCursor = keysetCursor('bots', legacyMicrosKeyset);
+
 export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesOptions) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const cipher = createBotTokenCipher(deps.config.encryptionKey);
@@ -42,9 +46,15 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesOptions)
     '/bots',
     { schema: { tags, querystring: ListQuery, response: { 200: BotList } } },
     async (request) => {
-      const after = decodeCursor(request.query.cursor);
+      const after = botCursor.decode(request.query.cursor);
       const rows = await deps.inTenant(request, (tx) => listBots(tx, { after, limit: request.query.limit }));
-      return toPage(rows, request.query.limit, toBotView);
+      return toPage(
+        rows,
+        request.query.limit,
+        botCursor,
+        (row) => keysetOf(row.created_at, row.id),
+        toBotView,
+      );
     },
   );
 

@@ -3,6 +3,7 @@
 // schema is the allow-list of what leaves the service, so the encrypted token column cannot leak.
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
+import { NextCursor } from '../../platform/pagination.ts';
 import { textRule } from '../../platform/text-rules.ts';
 
 export const BOT_KINDS = ['internal', 'external'] as const;
@@ -53,10 +54,7 @@ export const Bot = Type.Object({
 
 export type BotView = Static<typeof Bot>;
 
-export const BotList = Type.Object({
-  items: Type.Array(Bot),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const BotList = Type.Object({ items: Type.Array(Bot), next_cursor: NextCursor });
 
 export const ConnectionTestBody = Type.Object({ api_url: ApiUrl, api_token: ApiToken });
 

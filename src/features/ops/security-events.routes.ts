@@ -6,15 +6,15 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../platform/db/index.ts';
+import { idCursor, toPage } from '../../platform/pagination.ts';
+import { legacyEventId } from '../../platform/pagination-legacy.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import {
-  decodeCursor,
   ErrorBody,
   listAllSecurityEvents,
   OpsSecurityEventQuery,
   SecurityEventPage,
   timeWindow,
-  toPage,
   toSecurityEventView,
 } from '../audit/index.ts';
 
@@ -23,6 +23,9 @@ export interface OpsSecurityEventRouteDeps {
   db: Database;
   requireRole: RequireRole;
 }
+
+/** By the event's public id, over every tenant: not the tenant listing's cursor. */
+const opsSecurityEventCursor = idCursor('ops-security-events', legacyEventId);
 
 export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: OpsSecurityEventRouteDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -41,7 +44,7 @@ export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: OpsS
     },
     async (request) => {
       const { query } = request;
-      const before = decodeCursor('e', query.cursor);
+      const before = opsSecurityEventCursor.decode(query.cursor);
       // No tenant: row-level security shows this transaction nothing; only the function reads.
       const rows = await deps.db.withTenant(null, (tx) =>
         listAllSecurityEvents(tx, {
@@ -55,7 +58,7 @@ export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: OpsS
           limit: query.limit + 1,
         }),
       );
-      return toPage(rows, query.limit, 'e', (row) => row.public_id, toSecurityEventView);
+      return toPage(rows, query.limit, opsSecurityEventCursor, (row) => row.public_id, toSecurityEventView);
     },
   );
 }

@@ -4,10 +4,10 @@
 // alone would accept another tenant's bot id.
 import type { Tx } from '../../platform/db/index.ts';
 import { timestampTextSql } from '../../platform/db/index.ts';
-import type { PagedRow, Position } from '../bots/index.ts';
-import { keysetSql } from '../bots/index.ts';
+import type { Keyset } from '../../platform/pagination.ts';
+import { keysetParams, keysetSql } from '../../platform/pagination.ts';
 
-export interface SubscriptionRow extends PagedRow {
+export interface SubscriptionRow {
   id: string;
   bot_id: string;
   plan: string;
@@ -49,18 +49,18 @@ export async function findSubscription(
 export async function listSubscriptions(
   tx: Tx,
   userId: string,
-  page: { after: Position | null; limit: number },
+  page: { after: Keyset | undefined; limit: number },
 ): Promise<SubscriptionRow[]> {
   const { after, limit } = page;
   const { rows } =
-    after === null
+    after === undefined
       ? await tx.query<SubscriptionRow>(
           `SELECT ${COLUMNS} FROM subscriptions WHERE user_id = $1 ${keyset.order} LIMIT $2`,
           [userId, limit + 1],
         )
       : await tx.query<SubscriptionRow>(
           `SELECT ${COLUMNS} FROM subscriptions WHERE user_id = $1 AND ${keyset.after} ${keyset.order} LIMIT $4`,
-          [userId, after.createdUs, after.id, limit + 1],
+          [userId, ...keysetParams(after), limit + 1],
         );
   return rows;
 }

@@ -5,7 +5,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { decodeCursor, ErrorBody, IdParams, ListQuery, toPage } from '../bots/index.ts';
+import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagination.ts';
+import { legacyMicrosKeyset } from '../../platform/pagination-legacy.ts';
+import { ErrorBody, IdParams } from '../bots/index.ts';
 import { subscriptionNotFound } from './subscriptions.errors.ts';
 import { findSubscription, listSubscriptions } from './subscriptions.repository.ts';
 import { Subscription, SubscriptionCreateBody, SubscriptionList } from './subscriptions.schemas.ts';
@@ -18,6 +20,9 @@ export interface SubscriptionRouteDeps {
 
 const tags = ['subscriptions'];
 
+/** GET /subscriptions pages in (created_at, id) order. */
+const subscriptionCursor = keysetCursor('subscriptions', legacyMicrosKeyset);
+
 const userOf = (request: FastifyRequest): string => request.auth?.userId as string;
 
 export async function subscriptionRoutes(plugin: FastifyInstance, deps: SubscriptionRouteDeps) {
@@ -28,11 +33,17 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
     { schema: { tags, querystring: ListQuery, response: { 200: SubscriptionList } } },
     async (request) => {
       const { limit, cursor } = request.query;
-      const after = decodeCursor(cursor);
+      const after = subscriptionCursor.decode(cursor);
       const rows = await deps.inTenant(request, (tx) =>
         listSubscriptions(tx, userOf(request), { after, limit }),
       );
-      return toPage(rows, limit, toSubscriptionView);
+      return toPage(
+        rows,
+        limit,
+        subscriptionCursor,
+        (row) => keysetOf(row.created_at, row.id),
+        toSubscriptionView,
+      );
     },
   );
 

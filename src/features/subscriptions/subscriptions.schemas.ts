@@ -2,6 +2,7 @@
 // what leaves the service (no tenant or user ids: a subscription is only ever shown to its user).
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
+import { NextCursor } from '../../platform/pagination.ts';
 import { Uuid } from '../bots/index.ts';
 
 export const PLANS = ['free', 'pro'] as const;
@@ -22,7 +23,4 @@ export const Subscription = Type.Object({
 
 export type SubscriptionView = Static<typeof Subscription>;
 
-export const SubscriptionList = Type.Object({
-  items: Type.Array(Subscription),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const SubscriptionList = Type.Object({ items: Type.Array(Subscription), next_cursor: NextCursor });

@@ -10,23 +10,16 @@ import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { keysetCursor, keysetOf, ListQuery, NextCursor, toPage } from '../../platform/pagination.ts';
+import { legacyTextKeyset } from '../../platform/pagination-legacy.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { AuthServices } from '../auth/index.ts';
 import { acceptEmail, acceptNewPassword, noStore } from '../auth/index.ts';
-import { decodeCursor, page } from './pagination.ts';
 import { insertUser, isDuplicateEmail, listUsers } from './users.repository.ts';
-import {
-  CreateUserBody,
-  ErrorBody,
-  ListQuery,
-  UpdateUserBody,
-  User,
-  UserIdParams,
-  userView,
-} from './users.schemas.ts';
+import { CreateUserBody, ErrorBody, UpdateUserBody, User, UserIdParams, userView } from './users.schemas.ts';
 import { createUserAdmin } from './users.service.ts';
 
 /** What the tenant admin user routes use. */
@@ -39,10 +32,10 @@ export interface AdminUserRouteDeps {
   securityEvents: SecurityEventRecorder;
 }
 
-const UserPage = Type.Object({
-  items: Type.Array(User),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-});
+const UserPage = Type.Object({ items: Type.Array(User), next_cursor: NextCursor });
+
+/** GET /users pages in (created_at, id) order. */
+const userCursor = keysetCursor('users', legacyTextKeyset);
 
 export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRouteDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -68,10 +61,10 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRou
     },
     async (request, reply) => {
       const { limit, cursor } = request.query;
-      const after = decodeCursor(cursor);
+      const after = userCursor.decode(cursor);
       const rows = await deps.inTenant(request, (tx) => listUsers(tx, { limit: limit + 1, after }));
       noStore(reply);
-      return page(rows, limit, userView);
+      return toPage(rows, limit, userCursor, (row) => keysetOf(row.cursor_key, row.id), userView);
     },
   );
 

@@ -5,6 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../platform/errors.ts';
+import { keysetCursor, keysetOf, ListQuery, NextCursor, toPage } from '../../platform/pagination.ts';
+import { legacyTextKeyset } from '../../platform/pagination-legacy.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import type { AuthServices } from '../auth/index.ts';
 import {
@@ -15,11 +17,10 @@ import {
   TokenResponse,
   tokenResponse,
 } from '../auth/index.ts';
-import { decodeCursor, page } from './pagination.ts';
 import type { PasswordChangeDeps } from './password-change.ts';
 import { changePassword } from './password-change.ts';
 import { findUser, updateUser } from './users.repository.ts';
-import { ChangePasswordBody, ErrorBody, ListQuery, UpdateMeBody, User, userView } from './users.schemas.ts';
+import { ChangePasswordBody, ErrorBody, UpdateMeBody, User, userView } from './users.schemas.ts';
 import { userNotFound } from './users.service.ts';
 
 const Session = Type.Object({
@@ -30,10 +31,10 @@ const Session = Type.Object({
   user_agent: Type.Union([Type.String(), Type.Null()]),
   current: Type.Boolean({ description: 'the session of the token making this request' }),
 });
-const SessionPage = Type.Object({
-  items: Type.Array(Session),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-});
+const SessionPage = Type.Object({ items: Type.Array(Session), next_cursor: NextCursor });
+
+/** GET /users/me/sessions pages newest first, in (created_at, id) order. */
+const sessionCursor = keysetCursor('sessions', legacyTextKeyset);
 
 /** What the routes of the signed-in user's own account use. */
 export interface MeRouteDeps extends PasswordChangeDeps {
@@ -121,7 +122,7 @@ export async function meRoutes(scope: FastifyInstance, deps: MeRouteDeps): Promi
     async (request, reply) => {
       const auth = authOf(request);
       const { limit, cursor } = request.query;
-      const after = decodeCursor(cursor);
+      const after = sessionCursor.decode(cursor);
       const [rows, current] = await deps.inTenant(
         request,
         async (tx) =>
@@ -131,14 +132,20 @@ export async function meRoutes(scope: FastifyInstance, deps: MeRouteDeps): Promi
           ] as const,
       );
       noStore(reply);
-      return page(rows, limit, (row) => ({
-        id: row.id,
-        created_at: new Date(row.created_at).toISOString(),
-        last_used_at: new Date(row.last_used_at).toISOString(),
-        ip: row.ip,
-        user_agent: row.user_agent,
-        current: row.id === current,
-      }));
+      return toPage(
+        rows,
+        limit,
+        sessionCursor,
+        (row) => keysetOf(row.cursor_key, row.id),
+        (row) => ({
+          id: row.id,
+          created_at: new Date(row.created_at).toISOString(),
+          last_used_at: new Date(row.last_used_at).toISOString(),
+          ip: row.ip,
+          user_agent: row.user_agent,
+          current: row.id === current,
+        }),
+      );
     },
   );
 

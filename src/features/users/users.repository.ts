@@ -1,6 +1,8 @@
 // SQL for tenants and users. Row-level security scopes every statement to the transaction's
 // tenant; the password hash is read by one function only and is never part of a user row.
 import type { Tx } from '../../platform/db/index.ts';
+import type { Keyset } from '../../platform/pagination.ts';
+import { keysetParams, keysetSql } from '../../platform/pagination.ts';
 
 export interface UserRow {
   id: string;
@@ -76,19 +78,21 @@ export async function findPasswordHash(tx: Tx, userId: string): Promise<string |
   return rows[0]?.password_hash;
 }
 
+const usersKeyset = keysetSql('users', 2);
+
 /** The tenant's users in creation order, after the cursor position when given. */
 export async function listUsers(
   tx: Tx,
-  page: { limit: number; after?: { key: string; id: string } | undefined },
+  page: { limit: number; after?: Keyset | undefined },
 ): Promise<UserRow[]> {
   const params: unknown[] = [page.limit];
   let after = '';
   if (page.after !== undefined) {
-    params.push(page.after.key, page.after.id);
-    after = 'WHERE (created_at, id) > ($2::timestamptz, $3::uuid)';
+    params.push(...keysetParams(page.after));
+    after = `WHERE ${usersKeyset.after}`;
   }
   const { rows } = await tx.query<UserRow>(
-    `SELECT ${USER_COLUMNS} FROM users ${after} ORDER BY created_at, id LIMIT $1`,
+    `SELECT ${USER_COLUMNS} FROM users ${after} ${usersKeyset.order} LIMIT $1`,
     params,
   );
   return rows;

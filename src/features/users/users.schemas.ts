@@ -55,11 +55,6 @@ export function userView(row: UserRow): UserView {
   };
 }
 
-export const ListQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
-});
-
 export const UserIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 export const CreateUserBody = Type.Object({

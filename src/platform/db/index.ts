@@ -9,6 +9,7 @@ export { assertSchemaCurrent, migrate } from './migrator.ts';
 export { assertSeesEveryTenant } from './owner-rights.ts';
 export {
   epochMicros,
+  epochMicrosExact,
   isoTimestamp,
   isoTimestampOrNull,
   isTimestampText,

@@ -36,7 +36,10 @@ export function isTimestampText(text: string): boolean {
   );
 }
 
-/** Microseconds since the epoch, exact (a double holds them exactly for years 1 to 9999). */
+/**
+ * Microseconds since the epoch as a double: exact within ±2^53 µs (years 1685 to 2255), which is
+ * all that isoTimestamp needs; a cursor position uses epochMicrosExact.
+ */
 export function epochMicros(text: string): number {
   const match = PLAIN.exec(text);
   if (match === null) throw new RangeError(`unsupported timestamp: ${text}`);
@@ -47,6 +50,22 @@ export function epochMicros(text: string): number {
     Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)) -
     offsetSeconds * 1000;
   return utcMs * 1000 + Number(fraction.padEnd(6, '0'));
+}
+
+/**
+ * Microseconds since the epoch as a bigint, exact for every year 0001 to 9999 (Date.UTC would
+ * read years 0–99 as 19xx, and a double rounds past ±2^53 µs).
+ */
+export function epochMicrosExact(text: string): bigint {
+  const match = PLAIN.exec(text);
+  if (match === null) throw new RangeError(`unsupported timestamp: ${text}`);
+  const [, year, month, day, hour, minute, second, fraction = '', offH, offM = '0', offS = '0'] = match;
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
+  const sign = (offH as string).startsWith('-') ? -1 : 1;
+  const offsetSeconds = sign * (Math.abs(Number(offH)) * 3600 + Number(offM) * 60 + Number(offS));
+  return BigInt(date.getTime() - offsetSeconds * 1000) * 1000n + BigInt(fraction.padEnd(6, '0'));
 }
 
 /**
