@@ -6,7 +6,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { requireRole } from '../auth/authenticate.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
 import { listAuditRecords } from './audit.repository.ts';
 import {
   AuditLogQuery,
@@ -27,7 +27,6 @@ const security = [{ bearerAuth: [] }];
 export async function auditRoutes(plugin: FastifyInstance, deps: AppDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const adminOnly = requireRole('admin', deps.securityEvents);
-  const tenantOf = (request: { auth: { tenantId: string } | null }) => request.auth?.tenantId as string;
   const seal = createVerifiedPointSeal(deps.config.encryptionKey);
 
   app.get(
@@ -44,9 +43,10 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AppDeps) {
     async (request) => {
       const { query } = request;
       const beforeSeq = decodeCursor('a', query.cursor);
+      const { tenantId } = authOf(request);
       const rows = await deps.inTenant(request, (tx) =>
         listAuditRecords(tx, {
-          tenantId: tenantOf(request),
+          tenantId,
           beforeSeq,
           ...timeWindow(query),
           actorUserId: query.actor_user_id?.toLowerCase(),
@@ -71,7 +71,7 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AppDeps) {
     // the operators' (GET /ops/audit-log/verify) and the command line's. Reads go page by page in
     // short transactions of their own; the new point is written in one more.
     async (request) => {
-      const tenantId = tenantOf(request);
+      const { tenantId } = authOf(request);
       return verifyAndRecordPoint(tenantChainStorage(deps.db, tenantId), tenantId, {
         incremental: true,
         seal,
@@ -93,8 +93,9 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AppDeps) {
     async (request) => {
       const { query } = request;
       const before = decodeCursor('e', query.cursor);
+      const { tenantId } = authOf(request);
       const rows = await deps.inTenant(request, (tx) =>
-        listTenantSecurityEvents(tx, tenantOf(request), {
+        listTenantSecurityEvents(tx, tenantId, {
           before,
           ...timeWindow(query),
           userId: query.user_id?.toLowerCase(),

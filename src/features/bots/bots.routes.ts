@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app.ts';
 import type { Resolver } from '../../platform/http/index.ts';
+import { authOf } from '../auth/authenticate.ts';
 import { createBotTokenCipher } from './bot-token.ts';
 import { botNotFound } from './bots.errors.ts';
 import { deleteBot, findBot, listBots } from './bots.repository.ts';
@@ -45,7 +46,7 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesOptions)
       const id = newBotId();
       const { api_url: apiUrl } = request.body;
       if (typeof apiUrl === 'string') await tester.vetUrlForStorage(request, apiUrl, id);
-      const createdBy = request.auth?.userId as string;
+      const createdBy = authOf(request).userId;
       const bot = await deps.inTenant(request, (tx) =>
         createBot(tx, cipher, { id, createdBy, body: request.body }),
       );

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app.ts';
 import { AppError, ValidationFailed } from '../../platform/errors.ts';
-import { requireRole } from '../auth/authenticate.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
 import { clientKey, isClientKey } from '../protection/client-key.ts';
 import type { IpBlocks } from '../protection/ip-blocks.ts';
 
@@ -52,7 +52,7 @@ export async function blockedIpRoutes(app: FastifyInstance, deps: AppDeps & { ip
       const lifted = await deps.ipBlocks.lift(ip);
       if (!lifted) throw new AppError(404, 'NOT_FOUND', 'No block for this address');
       request.log.warn(
-        { lifted: clientKey(ip), operator: request.auth?.userId },
+        { lifted: clientKey(ip), operator: authOf(request).userId },
         'IP block lifted by operator',
       );
       return reply.code(204).send();

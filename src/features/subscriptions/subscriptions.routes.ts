@@ -3,8 +3,9 @@
 // DELETE cancels rather than erases (status `cancelled`, kept for the record) and answers 200 with
 // the cancelled subscription; cancelling again is harmless and answers the same.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
+import { authOf } from '../auth/authenticate.ts';
 import { ErrorBody, IdParams } from '../bots/bots.schemas.ts';
 import { decodeCursor, ListQuery, toPage } from '../bots/pagination.ts';
 import { subscriptionNotFound } from './subscriptions.errors.ts';
@@ -13,8 +14,6 @@ import { Subscription, SubscriptionCreateBody, SubscriptionList } from './subscr
 import { cancel, subscribe, toSubscriptionView } from './subscriptions.service.ts';
 
 const tags = ['subscriptions'];
-
-const userOf = (request: FastifyRequest): string => request.auth?.userId as string;
 
 export async function subscriptionRoutes(plugin: FastifyInstance, deps: AppDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -25,9 +24,8 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: AppDeps)
     async (request) => {
       const { limit, cursor } = request.query;
       const after = decodeCursor(cursor);
-      const rows = await deps.inTenant(request, (tx) =>
-        listSubscriptions(tx, userOf(request), { after, limit }),
-      );
+      const { userId } = authOf(request);
+      const rows = await deps.inTenant(request, (tx) => listSubscriptions(tx, userId, { after, limit }));
       return toPage(rows, limit, toSubscriptionView);
     },
   );
@@ -42,7 +40,8 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: AppDeps)
       },
     },
     async (request, reply) => {
-      const subscription = await deps.inTenant(request, (tx) => subscribe(tx, userOf(request), request.body));
+      const { userId } = authOf(request);
+      const subscription = await deps.inTenant(request, (tx) => subscribe(tx, userId, request.body));
       return reply.code(201).send(subscription);
     },
   );
@@ -51,9 +50,8 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: AppDeps)
     '/subscriptions/:id',
     { schema: { tags, params: IdParams, response: { 200: Subscription, 404: ErrorBody } } },
     async (request) => {
-      const row = await deps.inTenant(request, (tx) =>
-        findSubscription(tx, userOf(request), request.params.id),
-      );
+      const { userId } = authOf(request);
+      const row = await deps.inTenant(request, (tx) => findSubscription(tx, userId, request.params.id));
       if (row === undefined) throw subscriptionNotFound();
       return toSubscriptionView(row);
     },
@@ -62,6 +60,9 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: AppDeps)
   app.delete(
     '/subscriptions/:id',
     { schema: { tags, params: IdParams, response: { 200: Subscription, 404: ErrorBody } } },
-    async (request) => deps.inTenant(request, (tx) => cancel(tx, userOf(request), request.params.id)),
+    async (request) => {
+      const { userId } = authOf(request);
+      return deps.inTenant(request, (tx) => cancel(tx, userId, request.params.id));
+    },
   );
 }
