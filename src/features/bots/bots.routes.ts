@@ -5,7 +5,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app.ts';
-import type { Resolver } from '../../platform/http/index.ts';
 import { authOf } from '../auth/authenticate.ts';
 import { createBotTokenCipher } from './bot-token.ts';
 import { botNotFound } from './bots.errors.ts';
@@ -16,17 +15,12 @@ import { connectionTestRoutes } from './connection-test.routes.ts';
 import { createConnectionTester } from './connection-test.service.ts';
 import { decodeCursor, ListQuery, toPage } from './pagination.ts';
 
-export interface BotRoutesOptions extends AppDeps {
-  /** Tests only: resolves host names for the SSRF check instead of the system resolver. */
-  outboundResolver?: Resolver;
-}
-
 const tags = ['bots'];
 
-export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesOptions) {
+export async function botRoutes(plugin: FastifyInstance, deps: AppDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const cipher = createBotTokenCipher(deps.config.encryptionKey);
-  const tester = createConnectionTester({ ...deps, resolver: deps.outboundResolver });
+  const tester = createConnectionTester(deps);
 
   app.get(
     '/bots',

@@ -14,11 +14,6 @@ export const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 });
 
-export interface ListQueryValue {
-  limit: number;
-  cursor?: string;
-}
-
 /**
  * A position in (created_at, id) order. `createdUs` is microseconds since the epoch as decimal text:
  * a JS Date keeps milliseconds only, and rows created in the same millisecond must not be skipped.
