@@ -91,6 +91,7 @@ export function createMirrorSync(options: MirrorSyncOptions): MirrorSync {
       syncing = false;
       if (resyncAgain) {
         resyncAgain = false;
+        // Not awaited: this attempt is over; the next one handles its own failures (catch above).
         void resync();
       }
     }
@@ -119,6 +120,7 @@ export function createMirrorSync(options: MirrorSyncOptions): MirrorSync {
     let subscribedBefore = false;
     subscriber.on('ready', () => {
       if (subscribedBefore) options.requestReseed('subscription restored');
+      // An event handler cannot wait; resync handles its own failures (catch above).
       else void resync();
       subscribedBefore = true;
     });
