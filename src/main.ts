@@ -4,6 +4,7 @@ import cluster from 'node:cluster';
 import { buildApp } from './app.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { MIRRORED_PREFIXES } from './mirrored-keys.ts';
 import { assertSchemaCurrent, createDatabase, migrate } from './platform/db/index.ts';
 import { answerInstanceMetrics } from './platform/metrics-cluster.ts';
 import { withDevelopmentSecrets } from './platform/secrets.ts';
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
 
   if (cluster.isWorker) answerInstanceMetrics();
   const db = await createDatabase(config);
-  const store = createStore(config);
+  const store = createStore(config, { mirroredPrefixes: MIRRORED_PREFIXES });
   const app = await buildApp({ config, db, store, clusterWorker: cluster.isWorker });
   // An evicting Redis can drop revocations: refused in production, a loud warning elsewhere.
   await checkEvictionPolicy(store, { production: config.production, log: app.log });

@@ -3,6 +3,7 @@
 
 import type { Config } from '../config.ts';
 import { loadConfig } from '../config.ts';
+import { MIRRORED_PREFIXES } from '../mirrored-keys.ts';
 import type { Database } from '../platform/db/index.ts';
 import { assertSchemaCurrent, createDatabase, migrate } from '../platform/db/index.ts';
 import { withDevelopmentSecrets } from '../platform/secrets.ts';
@@ -26,7 +27,7 @@ export async function withCliContext<T>(
 ): Promise<T> {
   const config = withDevelopmentSecrets(loadConfig(process.env)).config;
   const db = await createDatabase(config);
-  const store = createStore(config);
+  const store = createStore(config, { mirroredPrefixes: MIRRORED_PREFIXES });
   try {
     // Like the service: with MIGRATE_ON_START=false only `tradewise migrate` changes the schema.
     if (options.migrate !== false) {

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { blockKey, createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
 import { createUserThrottles, throttleKey } from '../../src/features/protection/throttles.ts';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -34,7 +35,12 @@ describe('a revocation outlives what Redis loses (issue 13)', { skip: redisServe
   let b: TestApp;
 
   const newStore = (): Store => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: prefix, dataLossCheckMs: 200 });
+    const store = createRedisStore({
+      mirroredPrefixes: MIRRORED_PREFIXES,
+      url: redis.url,
+      keyPrefix: prefix,
+      dataLossCheckMs: 200,
+    });
     stores.push(store);
     return store;
   };
@@ -146,7 +152,12 @@ describe('a revocation outlives what Redis loses (issue 13)', { skip: redisServe
     const { token, key } = await loggedOutToken();
     // No app registers re-seed work on this store, and it checks far more often than the
     // instances: it sees the loss first. The marker must stay missing until an instance re-seeds.
-    const bystander = createRedisStore({ url: redis.url, keyPrefix: prefix, dataLossCheckMs: 5 });
+    const bystander = createRedisStore({
+      mirroredPrefixes: MIRRORED_PREFIXES,
+      url: redis.url,
+      keyPrefix: prefix,
+      dataLossCheckMs: 5,
+    });
     try {
       await bystander.ping();
       await admin.flushall();

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { buildApp } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { loadConfig } from '../../src/config.ts';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import type { Database } from '../../src/platform/db/index.ts';
 import { migrate } from '../../src/platform/db/index.ts';
 import { createPgliteDatabase } from '../../src/platform/db/pglite.ts';
@@ -58,7 +59,11 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
 
 export function createTestStore(): StateStore {
   return redisShape
-    ? createRedisStore({ url: process.env.REDIS_URL as string, keyPrefix: `tw-test:${randomUUID()}:` })
+    ? createRedisStore({
+        mirroredPrefixes: MIRRORED_PREFIXES,
+        url: process.env.REDIS_URL as string,
+        keyPrefix: `tw-test:${randomUUID()}:`,
+      })
     : createMemoryStore();
 }
 

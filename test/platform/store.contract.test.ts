@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import type { StateStore } from '../../src/platform/store/index.ts';
 import { StoreUnavailableError } from '../../src/platform/store/index.ts';
 import { createMemoryStore } from '../../src/platform/store/memory.ts';
@@ -27,7 +28,13 @@ const implementations: [string, () => Promise<Implementation>][] = [
 if (process.env.REDIS_URL) {
   implementations.push([
     'Redis',
-    async () => ({ store: createRedisStore({ url: process.env.REDIS_URL as string, keyPrefix: prefix() }) }),
+    async () => ({
+      store: createRedisStore({
+        mirroredPrefixes: MIRRORED_PREFIXES,
+        url: process.env.REDIS_URL as string,
+        keyPrefix: prefix(),
+      }),
+    }),
   ]);
 } else {
   test('Redis state store suite', { skip: 'REDIS_URL is not set' }, () => {});
@@ -38,6 +45,7 @@ if (clusterMissing === undefined) {
     async () => {
       const cluster = await startRedisCluster();
       const store = createRedisStore({
+        mirroredPrefixes: MIRRORED_PREFIXES,
         topology: { kind: 'cluster', nodes: cluster.nodes },
         keyPrefix: prefix(),
       });
@@ -53,6 +61,7 @@ if (sentinelMissing === undefined) {
     async () => {
       const set = await startSentinelSet();
       const store = createRedisStore({
+        mirroredPrefixes: MIRRORED_PREFIXES,
         topology: { kind: 'sentinel', sentinels: set.sentinels, name: set.name },
         keyPrefix: prefix(),
       });
@@ -174,7 +183,12 @@ for (const [name, create] of implementations) {
 }
 
 test('an unreachable Redis fails fast with StoreUnavailableError instead of hanging', async () => {
-  const store = createRedisStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', commandTimeoutMs: 200 });
+  const store = createRedisStore({
+    mirroredPrefixes: MIRRORED_PREFIXES,
+    url: 'redis://127.0.0.1:1',
+    keyPrefix: 'x:',
+    commandTimeoutMs: 200,
+  });
   try {
     await assert.rejects(store.get('k'), StoreUnavailableError);
     await assert.rejects(store.batch([{ op: 'exists', key: 'k' }]), StoreUnavailableError);

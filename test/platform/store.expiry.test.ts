@@ -3,11 +3,11 @@
 // waiting; each test waits for the sweep's own report, never for a fixed delay.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import type { SweepReport } from '../../src/platform/store/expiring-map.ts';
 import { ExpiringMap } from '../../src/platform/store/expiring-map.ts';
 import { KeyMirror } from '../../src/platform/store/key-mirror.ts';
 import { createMemoryStore } from '../../src/platform/store/memory.ts';
-import { MIRRORED_PREFIXES } from '../../src/platform/store/redis.ts';
 
 function manualClock(start = 1_000_000) {
   let t = start;

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 
 const url = process.env.REDIS_URL;
@@ -24,8 +25,8 @@ async function until(
 
 describe('Redis store mirror', { skip: url ? false : 'REDIS_URL is not set' }, () => {
   const prefix = `tw-mirror:${randomUUID()}:`;
-  const a = createRedisStore({ url: url as string, keyPrefix: prefix });
-  const b = createRedisStore({ url: url as string, keyPrefix: prefix });
+  const a = createRedisStore({ mirroredPrefixes: MIRRORED_PREFIXES, url: url as string, keyPrefix: prefix });
+  const b = createRedisStore({ mirroredPrefixes: MIRRORED_PREFIXES, url: url as string, keyPrefix: prefix });
   after(async () => {
     await a.close();
     await b.close();
@@ -72,7 +73,11 @@ describe('Redis store mirror', { skip: url ? false : 'REDIS_URL is not set' }, (
 
   test('an instance that starts later loads the existing keys before answering locally', async () => {
     await a.set('inactive:user:u2', '1');
-    const late = createRedisStore({ url: url as string, keyPrefix: prefix });
+    const late = createRedisStore({
+      mirroredPrefixes: MIRRORED_PREFIXES,
+      url: url as string,
+      keyPrefix: prefix,
+    });
     try {
       assert.equal(await late.exists('inactive:user:u2'), true, 'answered (from Redis or the mirror)');
       await until(() => late.stats().mirrorSynced, 'late mirror in sync');
@@ -160,6 +165,7 @@ describe('Redis store mirror', { skip: url ? false : 'REDIS_URL is not set' }, (
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const address = proxy.address() as { port: number };
     const slow = createRedisStore({
+      mirroredPrefixes: MIRRORED_PREFIXES,
       url: `redis://127.0.0.1:${address.port}${target.pathname}`,
       keyPrefix: prefix,
       readyWaitMs: 2_000,

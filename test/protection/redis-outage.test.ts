@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -52,7 +53,11 @@ describe('Redis outage', { skip: haveRedisServer ? false : 'redis-server is not 
   before(async () => {
     port = await freePort();
     redis = await startRedis(port);
-    const store = createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'outage:' });
+    const store = createRedisStore({
+      mirroredPrefixes: MIRRORED_PREFIXES,
+      url: `redis://127.0.0.1:${port}`,
+      keyPrefix: 'outage:',
+    });
     t = await buildTestApp({ LOGIN_RATE_LIMIT: '3/minute' }, { store });
     await t.app.ready();
   });

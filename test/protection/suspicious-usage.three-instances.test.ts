@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import type { Database } from '../../src/platform/db/index.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -47,7 +48,11 @@ describe('usage limit across three instances', {
   });
   const prefix = `tw-test:${randomUUID()}:`;
   const stores = [0, 1, 2].map(() =>
-    createRedisStore({ url: process.env.REDIS_URL as string, keyPrefix: prefix }),
+    createRedisStore({
+      mirroredPrefixes: MIRRORED_PREFIXES,
+      url: process.env.REDIS_URL as string,
+      keyPrefix: prefix,
+    }),
   );
   let db: Database;
   let apps: TestApp[] = [];

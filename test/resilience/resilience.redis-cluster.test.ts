@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import { SEED_MARKER_KEY } from '../../src/platform/store/data-loss-watch.ts';
 import { keySlot } from '../../src/platform/store/key-slot.ts';
 import type { RedisStore } from '../../src/platform/store/redis.ts';
@@ -30,7 +31,11 @@ describe('the service on Redis Cluster', { skip: clusterMissing ?? false, timeou
   before(async () => {
     cluster = await startRedisCluster();
     group = await startInstances(2, () =>
-      createRedisStore({ topology: { kind: 'cluster', nodes: cluster.nodes }, keyPrefix }),
+      createRedisStore({
+        mirroredPrefixes: MIRRORED_PREFIXES,
+        topology: { kind: 'cluster', nodes: cluster.nodes },
+        keyPrefix,
+      }),
     );
   });
   after(async () => {

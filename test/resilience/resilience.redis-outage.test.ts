@@ -6,6 +6,7 @@
 // the other (revocation messages flow again without a restart).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import type { Database } from '../../src/platform/db/types.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 import { testIp } from '../helpers/addresses.ts';
@@ -35,7 +36,11 @@ describe('Redis dies under load on two instances', { skip: redisServerMissing ??
     redis = await startRedisServer();
     db = await createTestDatabase();
     for (let i = 0; i < 2; i++) {
-      const store = createRedisStore({ url: redis.url, keyPrefix: 'resilience:' });
+      const store = createRedisStore({
+        mirroredPrefixes: MIRRORED_PREFIXES,
+        url: redis.url,
+        keyPrefix: 'resilience:',
+      });
       const t = await buildTestApp({ LOGIN_RATE_LIMIT: '3/minute' }, { db, store });
       instances.push(t);
       await t.app.ready();

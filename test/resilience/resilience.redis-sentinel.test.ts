@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
@@ -35,6 +36,7 @@ describe('the service through Redis Sentinel', { skip: sentinelMissing ?? false,
     set = await startSentinelSet(3);
     group = await startInstances(2, () =>
       createRedisStore({
+        mirroredPrefixes: MIRRORED_PREFIXES,
         topology: { kind: 'sentinel', sentinels: set.sentinels, name: set.name },
         keyPrefix,
       }),
@@ -80,7 +82,11 @@ describe('readiness on a demoted node', { skip: sentinelMissing ?? false, timeou
   test('/ready answers 503 while the store reaches only a read-only replica, and 200 once it can write again', async () => {
     const primary = await startPlainRedis([]);
     const other = await startPlainRedis([]);
-    const store = createRedisStore({ url: primary.url, keyPrefix: `tw-ro:${randomUUID()}:` });
+    const store = createRedisStore({
+      mirroredPrefixes: MIRRORED_PREFIXES,
+      url: primary.url,
+      keyPrefix: `tw-ro:${randomUUID()}:`,
+    });
     const t = await buildTestApp({}, { store });
     try {
       await t.app.ready();
@@ -129,6 +135,7 @@ describe('a READONLY reply', { skip: sentinelMissing ?? false, timeout: 120_000 
     await once(proxy, 'listening');
     const { port } = proxy.address() as AddressInfo;
     const store = createRedisStore({
+      mirroredPrefixes: MIRRORED_PREFIXES,
       url: `redis://127.0.0.1:${port}`,
       keyPrefix: `tw-ro2:${randomUUID()}:`,
     });

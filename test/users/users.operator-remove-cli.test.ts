@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { PLATFORM_TENANT_ID } from '../../src/features/users/operators.ts';
+import { MIRRORED_PREFIXES } from '../../src/mirrored-keys.ts';
 import { migrate } from '../../src/platform/db/index.ts';
 import { createPgliteDatabase } from '../../src/platform/db/pglite.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
@@ -43,7 +44,11 @@ async function openApp(): Promise<TestApp> {
   const db = serverShape ? await createTestDatabase() : await createPgliteDatabase({ dataDir });
   if (!serverShape) await migrate(db);
   const store = redisShape
-    ? createRedisStore({ url: process.env.REDIS_URL as string, keyPrefix })
+    ? createRedisStore({
+        mirroredPrefixes: MIRRORED_PREFIXES,
+        url: process.env.REDIS_URL as string,
+        keyPrefix,
+      })
     : undefined;
   const app = await buildTestApp(AUTH_TEST_ENV, { db, ...(store ? { store } : {}) });
   await app.app.ready();

@@ -114,9 +114,6 @@ export async function appendAuditRecord(
   return { seq: record.seq, hash };
 }
 
-/** Kept for callers of the first version; every insert is a chained append. */
-export const insertAuditRecord = appendAuditRecord;
-
 export function toChainedRecord(row: AuditRecordRow): ChainedRecord {
   return {
     tenantId: row.tenant_id,

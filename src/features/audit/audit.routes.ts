@@ -3,6 +3,7 @@
 // transaction, so row-level security shows the admin's tenant and nothing else. The role check
 // is the route's first onRequest step (right after authentication): a non-admin is refused, and
 // recorded as unauthorized_access_attempt, before the query is even parsed.
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
@@ -10,6 +11,7 @@ import type { Database } from '../../platform/db/index.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { toPage } from '../../platform/pagination.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
+import { authOf } from '../../platform/request-auth.ts';
 import { listAuditRecords } from './audit.repository.ts';
 import {
   AuditLogQuery,
@@ -44,7 +46,6 @@ const security = [{ bearerAuth: [] }];
 export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const adminOnly = deps.requireRole('admin');
-  const tenantOf = (request: { auth: { tenantId: string } | null }) => request.auth?.tenantId as string;
   const seal = createVerifiedPointSeal(deps.config.encryptionKey);
 
   app.get(
@@ -63,7 +64,7 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
       const beforeSeq = auditRecordCursor.decode(query.cursor);
       const rows = await deps.inTenant(request, (tx) =>
         listAuditRecords(tx, {
-          tenantId: tenantOf(request),
+          tenantId: authOf(request).tenantId,
           beforeSeq,
           ...timeWindow(query),
           actorUserId: query.actor_user_id?.toLowerCase(),
@@ -88,7 +89,7 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
     // the operators' (GET /ops/audit-log/verify) and the command line's. Reads go page by page in
     // short transactions of their own; the new point is written in one more.
     async (request) => {
-      const tenantId = tenantOf(request);
+      const tenantId = authOf(request).tenantId;
       return verifyAndRecordPoint(tenantChainStorage(deps.db, tenantId), tenantId, {
         incremental: true,
         seal,
@@ -111,7 +112,7 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
       const { query } = request;
       const before = tenantSecurityEventCursor.decode(query.cursor);
       const rows = await deps.inTenant(request, (tx) =>
-        listTenantSecurityEvents(tx, tenantOf(request), {
+        listTenantSecurityEvents(tx, authOf(request).tenantId, {
           before,
           ...timeWindow(query),
           userId: query.user_id?.toLowerCase(),

@@ -16,17 +16,22 @@
 // possible. A jti key carries no user (a token_revocations jti row has none, and the keys must be
 // rebuilt from those rows), so its slot is its own.
 
+/** Prefix of the revocation keys (a jti's, a user's "revoked before" mark), mirrored by the store. */
+export const REVOKED_PREFIX = 'revoked:';
+/** Prefix of the "inactive user" keys, mirrored by the store. */
+export const INACTIVE_PREFIX = 'inactive:';
+
 /** The hash tag of a user's keys (also used by the throttle and usage keys). */
 export const userTag = (userId: string) => `{u:${userId}}`;
 
 export function revocationKeys(userId: string) {
   return {
     /** Present while the access token with this jti must be refused. */
-    jti: (jti: string) => `revoked:jti:${jti}`,
+    jti: (jti: string) => `${REVOKED_PREFIX}jti:${jti}`,
     /** Milliseconds since the epoch; tokens issued at or before it are refused. */
-    revokedBefore: `revoked:user:${userTag(userId)}`,
+    revokedBefore: `${REVOKED_PREFIX}user:${userTag(userId)}`,
     /** Present while the user is deactivated: their valid tokens get "400 Inactive user". */
-    inactive: `inactive:user:${userTag(userId)}`,
+    inactive: `${INACTIVE_PREFIX}user:${userTag(userId)}`,
   };
 }
 

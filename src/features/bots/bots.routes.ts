@@ -1,15 +1,16 @@
 // Bots: the tenant's own trading bots (CONTRACT.md "Bots"). Every route runs in the request's tenant
 // transaction, so another tenant's bot id is a 404 identical to a random one; a malformed id is a
 // 422 on every route (the params schema), before any database work.
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import type { Resolver } from '../../platform/http/index.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagination.ts';
 import { legacyMicrosKeyset } from '../../platform/pagination-legacy.ts';
+import { authOf } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import { createBotTokenCipher } from './bot-token.ts';
 import { botNotFound } from './bots.errors.ts';
@@ -27,20 +28,15 @@ export interface BotRoutesDeps {
   securityEvents: SecurityEventRecorder;
 }
 
-export interface BotRoutesOptions extends BotRoutesDeps {
-  /** Tests only: resolves host names for the SSRF check instead of the system resolver. */
-  outboundResolver?: Resolver;
-}
-
 const tags = ['bots'];
 
 /** GET /bots pages in (created_at, id) order. */
 const botCursor = keysetCursor('bots', legacyMicrosKeyset);
 
-export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesOptions) {
+export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const cipher = createBotTokenCipher(deps.config.encryptionKey);
-  const tester = createConnectionTester({ ...deps, resolver: deps.outboundResolver });
+  const tester = createConnectionTester(deps);
 
   app.get(
     '/bots',
@@ -66,7 +62,7 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesOptions)
       const id = newBotId();
       const { api_url: apiUrl } = request.body;
       if (typeof apiUrl === 'string') await tester.vetUrlForStorage(request, apiUrl, id);
-      const createdBy = request.auth?.userId as string;
+      const createdBy = authOf(request).userId;
       const bot = await deps.inTenant(request, (tx) =>
         createBot(tx, cipher, { id, createdBy, body: request.body }),
       );

@@ -4,7 +4,7 @@
 // `ssrf_blocked` security event carrying the reason; the token is never part of either.
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import type { ConnectionTestResult, Resolver } from '../../platform/http/index.ts';
+import type { ConnectionTestResult } from '../../platform/http/index.ts';
 import {
   checkUrl,
   OUTBOUND_DEFAULTS,
@@ -20,8 +20,6 @@ export interface ConnectionTestDeps {
   config: Config;
   metrics: Metrics;
   securityEvents: SecurityEventRecorder;
-  /** Tests only: a resolver for host names (production resolves with the system resolver). */
-  resolver?: Resolver;
 }
 
 export interface ConnectionTester {
@@ -48,7 +46,7 @@ export function hostOf(url: string): string | undefined {
 }
 
 export function createConnectionTester(deps: ConnectionTestDeps): ConnectionTester {
-  const policy = { resolver: deps.resolver, allowPrivateNetworks: deps.config.debug };
+  const policy = { allowPrivateNetworks: deps.config.debug };
 
   async function refuse(
     request: FastifyRequest,

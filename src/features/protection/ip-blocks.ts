@@ -11,8 +11,9 @@ import type { IpBlockRow } from './ip-blocks.repository.ts';
 import { activeBlocks, deleteBlock, deleteExpiredBlocks, upsertBlock } from './ip-blocks.repository.ts';
 
 // Hash-tagged with the client key, like the per-IP route limits (rate-limits.ts): a public request's
-// checks share one Redis Cluster slot.
-export const blockKey = (key: string) => `block:ip:{${key}}`;
+// checks share one Redis Cluster slot. The prefix is mirrored by the store (read on every request).
+export const IP_BLOCK_PREFIX = 'block:ip:';
+export const blockKey = (key: string) => `${IP_BLOCK_PREFIX}{${key}}`;
 
 export interface IpBlock {
   ip: string;

@@ -6,7 +6,9 @@ import type { Database } from '../../platform/db/index.ts';
 import type { StateStore, StoreOp } from '../../platform/store/index.ts';
 import { activeThrottles, upsertThrottle } from './throttles.repository.ts';
 
-export const throttleKey = (userId: string) => `throttle:user:{u:${userId}}`; // Cluster hash tag: see revocation.ts
+/** Prefix of the user throttle keys, mirrored by the store (read on every request). */
+export const USER_THROTTLE_PREFIX = 'throttle:user:';
+export const throttleKey = (userId: string) => `${USER_THROTTLE_PREFIX}{u:${userId}}`; // Cluster hash tag: see revocation.ts
 
 export interface UserThrottles {
   /** Throttles the user for `seconds` (never shortening one in force); returns its end. */

@@ -2,11 +2,13 @@
 // Each user sees and changes only their own; another user's or another tenant's id is a 404.
 // DELETE cancels rather than erases (status `cancelled`, kept for the record) and answers 200 with
 // the cancelled subscription; cancelling again is harmless and answers the same.
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagination.ts';
 import { legacyMicrosKeyset } from '../../platform/pagination-legacy.ts';
+import { authOf } from '../../platform/request-auth.ts';
 import { ErrorBody, IdParams } from '../bots/index.ts';
 import { subscriptionNotFound } from './subscriptions.errors.ts';
 import { findSubscription, listSubscriptions } from './subscriptions.repository.ts';
@@ -23,8 +25,6 @@ const tags = ['subscriptions'];
 /** GET /subscriptions pages in (created_at, id) order. */
 const subscriptionCursor = keysetCursor('subscriptions', legacyMicrosKeyset);
 
-const userOf = (request: FastifyRequest): string => request.auth?.userId as string;
-
 export async function subscriptionRoutes(plugin: FastifyInstance, deps: SubscriptionRouteDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -35,7 +35,7 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
       const { limit, cursor } = request.query;
       const after = subscriptionCursor.decode(cursor);
       const rows = await deps.inTenant(request, (tx) =>
-        listSubscriptions(tx, userOf(request), { after, limit }),
+        listSubscriptions(tx, authOf(request).userId, { after, limit }),
       );
       return toPage(
         rows,
@@ -57,7 +57,9 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
       },
     },
     async (request, reply) => {
-      const subscription = await deps.inTenant(request, (tx) => subscribe(tx, userOf(request), request.body));
+      const subscription = await deps.inTenant(request, (tx) =>
+        subscribe(tx, authOf(request).userId, request.body),
+      );
       return reply.code(201).send(subscription);
     },
   );
@@ -67,7 +69,7 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
     { schema: { tags, params: IdParams, response: { 200: Subscription, 404: ErrorBody } } },
     async (request) => {
       const row = await deps.inTenant(request, (tx) =>
-        findSubscription(tx, userOf(request), request.params.id),
+        findSubscription(tx, authOf(request).userId, request.params.id),
       );
       if (row === undefined) throw subscriptionNotFound();
       return toSubscriptionView(row);
@@ -77,6 +79,6 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
   app.delete(
     '/subscriptions/:id',
     { schema: { tags, params: IdParams, response: { 200: Subscription, 404: ErrorBody } } },
-    async (request) => deps.inTenant(request, (tx) => cancel(tx, userOf(request), request.params.id)),
+    async (request) => deps.inTenant(request, (tx) => cancel(tx, authOf(request).userId, request.params.id)),
   );
 }

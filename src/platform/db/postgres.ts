@@ -248,10 +248,11 @@ type ExtendedQueryConfig = pg.QueryConfig & {
   callback: (error: Error | null, results?: unknown) => void;
 };
 
-// pg's Query, typed with the parts this file uses (its type definitions leave them out).
+// pg's Query, typed with the parts this file uses (its type definitions leave them out). As a
+// Submittable, `client.query(query)` returns the query itself: the answer comes to its callback.
 const PgQuery = pg.Query as unknown as new (
   config: ExtendedQueryConfig,
-) => { prepare(connection: PgConnection): void };
+) => pg.Submittable & { prepare(connection: PgConnection): void };
 
 /**
  * A pg Query whose extended-protocol messages are preceded by the scope statement's, without a
@@ -292,7 +293,7 @@ function scopedRead(
         else resolve((results as pg.QueryResult[])[1] as pg.QueryResult);
       },
     });
-    client.query(query as unknown as pg.QueryConfig);
+    client.query(query);
   });
 }
 

@@ -28,8 +28,16 @@ export function redisTopology(config: Config): RedisTopology | undefined {
   return undefined;
 }
 
-export function createStore(config: Config): StateStore | RedisStore {
+/** `mirroredPrefixes`: the keys every request reads, from the features that own them (src/mirrored-keys.ts). */
+export function createStore(
+  config: Config,
+  options: { mirroredPrefixes: readonly string[] },
+): StateStore | RedisStore {
   const topology = redisTopology(config);
   if (topology === undefined) return createMemoryStore();
-  return createRedisStore({ topology, keyPrefix: config.redisKeyPrefix ?? 'tw:' });
+  return createRedisStore({
+    topology,
+    keyPrefix: config.redisKeyPrefix ?? 'tw:',
+    mirroredPrefixes: options.mirroredPrefixes,
+  });
 }

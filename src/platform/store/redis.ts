@@ -3,43 +3,34 @@
 // hanging; the client keeps reconnecting in the background and recovers by itself.
 //
 // Steady-state requests cost no Redis round trip: the keys every request reads (revocations,
-// inactive users, IP blocks, throttles) are answered from a local mirror kept current by pub/sub
-// (key-mirror.ts), and usage counts are sent in the background (deferred-counters.ts).
-import type { ChainableCommander } from 'ioredis';
-import { Cluster } from 'ioredis';
-import { ClusterSubscriber } from './cluster-subscriber.ts';
+// inactive users, IP blocks, throttles: the `mirroredPrefixes` the composition root passes in) are
+// answered from a local mirror kept current by pub/sub (redis-mirror.ts), and usage counts are sent
+// in the background (deferred-counters.ts). This file composes the parts: the connection
+// (redis-connection.ts), the command encoding (redis-commands.ts), the mirror, re-seeding
+// (reseed.ts) and data-loss detection (data-loss-watch.ts).
 import { createDataLossWatch, SEED_MARKER_KEY } from './data-loss-watch.ts';
 import { DeferredCounters } from './deferred-counters.ts';
-import type { MirrorMessage } from './key-mirror.ts';
-import { KeyMirror } from './key-mirror.ts';
+import { appendCommand, appendIncrement, decodeReply, toCounter } from './redis-commands.ts';
+import { openConnection } from './redis-connection.ts';
+import { createMirrorSync } from './redis-mirror.ts';
 import { keysPerMaster, probeWrites, readEvictionPolicies } from './redis-nodes.ts';
-import { SlotsMovingError, scan as scanMasters, snapshot as snapshotMasters } from './redis-snapshot.ts';
+import { scan as scanMasters } from './redis-snapshot.ts';
 import type { RedisTopology, Step } from './redis-topology.ts';
-import { createClient, execSteps, isReadOnlyReply, masters } from './redis-topology.ts';
+import { execSteps, isReadOnlyReply, masters } from './redis-topology.ts';
 import { Reseeder } from './reseed.ts';
 import type { Counter, StateStore, StoreOp, StoreResult, StoreStats } from './types.ts';
 import { StoreUnavailableError } from './types.ts';
-
-// INCRBY, then start the window's TTL if the key has none (first hit, or a key set without one).
-const INCREMENT_SCRIPT = `
-local count = redis.call('INCRBY', KEYS[1], ARGV[2])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}`;
-
-/** Keys read on every request: mirrored locally. */
-export const MIRRORED_PREFIXES = ['revoked:', 'inactive:', 'block:ip:', 'throttle:user:'] as const;
-
-type WithScripts<T> = T & { twIncrement(key: string, windowMs: number, by: number): T };
 
 export interface RedisStoreOptions {
   /** A standalone Redis; or `topology` for Sentinel and Cluster. */
   url?: string;
   topology?: RedisTopology;
   keyPrefix: string;
+  /**
+   * The prefixes of the keys every request reads, mirrored locally. Each comes from the feature
+   * that owns its keys (src/mirrored-keys.ts gathers them): the platform knows no feature.
+   */
+  mirroredPrefixes: readonly string[];
   commandTimeoutMs?: number;
   /** How long a command waits for a connection that is being (re)established. */
   readyWaitMs?: number;
@@ -58,38 +49,22 @@ export type RedisStore = StateStore & {
 };
 
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  const topology: RedisTopology = options.topology ?? { kind: 'standalone', url: options.url ?? '' };
-  const settings = { keyPrefix: options.keyPrefix, commandTimeoutMs: options.commandTimeoutMs ?? 2_000 };
-  const client = createClient(topology, settings);
-  // Connection errors surface through the commands that fail; the event itself is noise.
-  client.on('error', () => {});
-  client.defineCommand('twIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+  const connection = openConnection({
+    topology: options.topology ?? { kind: 'standalone', url: options.url ?? '' },
+    keyPrefix: options.keyPrefix,
+    commandTimeoutMs: options.commandTimeoutMs ?? 2_000,
+    readyWaitMs: options.readyWaitMs ?? 1_000,
+  });
+  const { client, connected } = connection;
   const stats = { roundTrips: 0, localBatches: 0 };
-
-  // Without an offline queue a command sent before the connection is up fails at once. Right after
-  // start-up and during a reconnect, wait briefly for the connection instead of failing the caller.
-  const connected = (): Promise<void> =>
-    new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        client.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, options.readyWaitMs ?? 1_000);
-      client.on('ready', done);
-    });
 
   // Re-seeding (reseed.ts): the database's revocations and blocks go back into Redis whenever
   // Redis may have lost them, before anything else is answered. The work gets a view of the store
   // whose commands do not wait for the re-seed itself (see `view`).
   const reconnectWork: ((direct: StateStore, context: { reason: string }) => Promise<void>)[] = [];
-  // Bumped by every re-seed: a mirror snapshot begun before one is not installed.
-  let generation = 0;
   const reseeder = new Reseeder({
     run: async (reason) => {
-      generation++;
-      // Whatever the mirror holds came from a Redis we no longer trust.
-      mirror.reset();
+      sync.invalidate();
       if (client.status !== 'ready') throw new Error('not connected');
       // The marker says "re-seeded since the last loss" to every process on this Redis. Only a
       // store that re-seeds may write it: a process with nothing to write back (a CLI command, a
@@ -97,7 +72,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       if (reconnectWork.length > 0) await watch.markSeeded();
       for (const work of reconnectWork) await work(direct, { reason });
     },
-    onSeeded: () => void resync(),
+    // resync handles its own failures (it drops the copy and asks for another re-seed).
+    onSeeded: () => void sync.resync(),
   });
   const watch = createDataLossWatch({
     nodes: () => masters(client),
@@ -109,6 +85,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   });
   // Also on the first connection: the store may come up after the app did.
   client.on('ready', () => reseeder.request('reconnect'));
+
+  const useMirror = options.mirror !== false;
+  const sync = createMirrorSync({
+    connection,
+    keyPrefix: options.keyPrefix,
+    prefixes: options.mirroredPrefixes,
+    enabled: useMirror,
+    seeded: () => reseeder.current,
+    requestReseed: (reason) => reseeder.request(reason),
+  });
+  const { mirror } = sync;
 
   /** Ready to answer: connected, and (unless `bypassWarming`) Redis re-seeded since any doubt. */
   const ready = (bypassWarming: boolean) => client.status === 'ready' && (bypassWarming || reseeder.current);
@@ -130,98 +117,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     }
   };
 
-  const channel = `${options.keyPrefix}mirror`;
-  const mirror = new KeyMirror(MIRRORED_PREFIXES);
-  const useMirror = options.mirror !== false;
-  const subscriber = !useMirror
-    ? undefined
-    : client instanceof Cluster && topology.kind === 'cluster'
-      ? new ClusterSubscriber(client, topology.nodes, {
-          connectTimeout: 2_000,
-          ...(topology.password === undefined ? {} : { password: topology.password }),
-        })
-      : createClient(topology, settings, true);
-  // (Re)builds the mirror: subscribe, then load every mirrored key through the main connection,
-  // replaying what was published meanwhile. Only ever after a re-seed (`onSeeded`), so the snapshot
-  // never copies a Redis that lost a revocation; a failed attempt, a lost subscription or a
-  // subscription that comes back goes through a re-seed again.
-  let syncing = false;
-  let snapshotRetry: NodeJS.Timeout | undefined;
-  // Counts subscription losses: a snapshot taken across one is not trusted.
-  let subscription = 0;
-  // Asked for while a snapshot was loading (a re-seed finished meanwhile, and that snapshot will
-  // discard itself): load again once it is over.
-  let resyncAgain = false;
-  const resync = async (): Promise<void> => {
-    if (syncing) {
-      resyncAgain = true;
-      return;
-    }
-    if (subscriber === undefined || mirror.synced) return;
-    if (subscriber.status !== 'ready' || client.status !== 'ready') return;
-    syncing = true;
-    const started = { subscription, generation };
-    try {
-      mirror.beginSnapshot();
-      await subscriber.subscribe(channel);
-      const keys = await snapshot();
-      if (started.subscription !== subscription)
-        throw new Error('subscription lost while loading the snapshot');
-      // A re-seed began meanwhile: it resets the mirror and loads it again when done.
-      if (started.generation !== generation) return;
-      mirror.finishSnapshot(keys);
-    } catch (error) {
-      mirror.reset();
-      // A reshard under way is no sign of lost data: Redis stays trusted (reads go to it directly)
-      // and the snapshot is simply taken again. Anything else puts Redis in doubt.
-      if (error instanceof SlotsMovingError) {
-        clearTimeout(snapshotRetry);
-        snapshotRetry = setTimeout(() => void resync(), 500).unref();
-      } else reseeder.request('mirror resync');
-    } finally {
-      syncing = false;
-      if (resyncAgain) {
-        resyncAgain = false;
-        void resync();
-      }
-    }
-  };
-  if (subscriber !== undefined) {
-    subscriber.on('error', () => {});
-    subscriber.on('close', () => {
-      subscription++;
-      // Until the subscription is back, reads go to Redis directly, which is only valid once it
-      // holds the database's state again: the key the mirror held may be gone from Redis.
-      if (mirror.synced || reseeder.current) reseeder.request('subscription lost');
-      mirror.reset();
-    });
-    subscriber.on('message', (_channel: string, text: string) => {
-      try {
-        mirror.apply(JSON.parse(text) as MirrorMessage);
-      } catch {
-        // A message we cannot read: stop trusting the copy and load it again.
-        mirror.reset();
-        reseeder.request('unreadable mirror message');
-      }
-    });
-    // The first subscription needs no re-seed of its own (connecting already asked for one); a
-    // subscription that comes back does, since Redis may have lost keys while no message reached us.
-    let subscribedBefore = false;
-    subscriber.on('ready', () => {
-      if (subscribedBefore) reseeder.request('subscription restored');
-      else void resync();
-      subscribedBefore = true;
-    });
-  }
-
-  const snapshot = () => snapshotMasters(client, options.keyPrefix, MIRRORED_PREFIXES);
   const scan = (prefix: string) => scanMasters(client, options.keyPrefix, prefix);
-
-  const increments = (pipeline: ChainableCommander) => pipeline as WithScripts<ChainableCommander>;
-  const toCounter = (reply: unknown): Counter => {
-    const [count, ttl] = reply as [number, number];
-    return { count: Number(count), ttlMs: Number(ttl) };
-  };
 
   const deferred = useMirror
     ? new DeferredCounters((list) =>
@@ -231,7 +127,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
             options.keyPrefix,
             list.map(({ key, windowMs, by }) => ({
               key,
-              add: (pipeline) => void increments(pipeline).twIncrement(key, windowMs, by),
+              add: (pipeline) => appendIncrement(pipeline, key, windowMs, by),
             })),
           );
           return replies.map(([error, reply]) => {
@@ -285,17 +181,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const op = ops[i] as StoreOp;
       replyIndex.push(steps.length);
       steps.push({ key: op.key, add: (pipeline) => appendCommand(pipeline, op) });
-      if (useMirror && (op.op === 'set' || op.op === 'delete') && mirror.watches(op.key)) {
-        const message: MirrorMessage =
-          op.op === 'set'
-            ? { k: op.key, v: op.value, t: op.ttlMs === undefined ? null : Math.ceil(op.ttlMs) }
-            : { k: op.key, v: null, t: null };
-        // Next to its key's command: on the same node, right after it (PUBLISH reaches every node).
-        steps.push({
-          key: op.key,
-          add: (pipeline) => void pipeline.publish(channel, JSON.stringify(message)),
-        });
-        mirror.apply(message);
+      if (op.op === 'set' || op.op === 'delete') {
+        const publish = sync.publishWrite(op);
+        if (publish !== undefined) steps.push(publish);
       }
     }
     // A mirrored write (a revocation, a block) that Redis did not confirm may be missing there while
@@ -317,38 +205,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         notConfirmed();
         throw error;
       }
-      const op = ops[i] as StoreOp;
-      results[i] =
-        op.op === 'get'
-          ? (reply as string | null)
-          : op.op === 'exists'
-            ? reply === 1
-            : op.op === 'increment'
-              ? toCounter(reply)
-              : undefined;
+      results[i] = decodeReply(ops[i] as StoreOp, reply);
     });
     return results;
-  }
-
-  function appendCommand(pipeline: ChainableCommander, op: StoreOp): void {
-    switch (op.op) {
-      case 'get':
-        pipeline.get(op.key);
-        return;
-      case 'set':
-        if (op.ttlMs === undefined) pipeline.set(op.key, op.value);
-        else pipeline.set(op.key, op.value, 'PX', Math.max(1, Math.ceil(op.ttlMs)));
-        return;
-      case 'exists':
-        pipeline.exists(op.key);
-        return;
-      case 'delete':
-        pipeline.del(op.key);
-        return;
-      case 'increment':
-        increments(pipeline).twIncrement(op.key, op.windowMs, op.by ?? 1);
-        return;
-    }
   }
 
   /**
@@ -385,12 +244,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         if (client.status === 'ready') reseeder.request('reconnect');
       },
       close: async () => {
-        clearTimeout(snapshotRetry);
-        mirror.close();
+        sync.close();
         reseeder.close();
         watch.close();
         deferred?.close();
-        subscriber?.disconnect();
+        sync.disconnect();
         client.disconnect();
       },
     };
