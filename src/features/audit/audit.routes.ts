@@ -6,12 +6,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { listAuditRecords } from './audit.repository.ts';
 import {
   AuditLogQuery,
   AuditRecordPage,
-  ErrorBody,
   SecurityEventPage,
   SecurityEventQuery,
   VerifyResponse,

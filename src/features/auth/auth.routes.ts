@@ -6,12 +6,13 @@ import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { AppError } from '../../platform/errors.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
 import { acceptEmail, acceptNewPassword } from '../users/account-input.ts';
+import { emailAlreadyRegistered } from '../users/users.errors.ts';
 import { insertTenant, insertUser, isDuplicateEmail } from '../users/users.repository.ts';
 import { User, userView } from '../users/users.schemas.ts';
-import { ErrorBody, RegisterBody } from './auth.schemas.ts';
+import { RegisterBody } from './auth.schemas.ts';
 import { createAuthServices } from './auth.services.ts';
 import { logoutRoute } from './logout.routes.ts';
 import { refreshRoute } from './refresh.routes.ts';
@@ -22,7 +23,6 @@ import { noStore } from './token-response.ts';
 // has an account (user enumeration, OWASP ASVS 2.x / WSTG-IDNT-04); the alternative — a uniform
 // "check your e-mail" answer — needs e-mail delivery, which the platform does not have. The
 // registration rate limit bounds how fast anyone can ask.
-const emailTaken = (): AppError => new AppError(409, 'EMAIL_ALREADY_REGISTERED', 'Email already registered');
 
 export async function authRoutes(scope: FastifyInstance, deps: AppDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -73,7 +73,7 @@ export async function authRoutes(scope: FastifyInstance, deps: AppDeps): Promise
         noStore(reply);
         return reply.code(201).send(userView(user));
       } catch (error) {
-        if (isDuplicateEmail(error)) throw emailTaken();
+        if (isDuplicateEmail(error)) throw emailAlreadyRegistered();
         throw error;
       }
     },

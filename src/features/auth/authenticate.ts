@@ -4,10 +4,11 @@
 // is a 401 with one fixed message and a security event; the revocation state costs one store
 // round trip, and an unreachable store means 503, never "allow".
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../platform/errors.ts';
+import { notAuthenticated } from '../../platform/errors.ts';
 import type { StateStore } from '../../platform/store/index.ts';
 import type { SecurityEventRecorder } from '../audit/security-events.ts';
 import type { RequestGate } from '../protection/request-gate.ts';
+import { inactiveUser, notEnoughPermissions } from './auth.errors.ts';
 import { issuedAtMs, revocationKeys, revokedByMark } from './revocation.ts';
 import type { TokenService } from './tokens.ts';
 import { TokenError } from './tokens.ts';
@@ -30,15 +31,9 @@ declare module 'fastify' {
   }
 }
 
-export const UNAUTHORIZED_DETAIL = 'Could not validate credentials';
-
-export function unauthorized(): AppError {
-  return new AppError(401, 'NOT_AUTHENTICATED', UNAUTHORIZED_DETAIL, { 'www-authenticate': 'Bearer' });
-}
-
 /** The request's authentication, for handlers of the authenticated context (401 if somehow absent). */
 export function authOf(request: FastifyRequest): AuthContext {
-  if (request.auth === null) throw unauthorized();
+  if (request.auth === null) throw notAuthenticated();
   return request.auth;
 }
 
@@ -63,7 +58,7 @@ export function createAuthenticate(deps: AuthenticateDeps) {
     if (token === undefined) {
       // A blocked or rate-limited client is refused as such, credentials or not.
       await deps.gate.publicHook(request, reply);
-      throw unauthorized();
+      throw notAuthenticated();
     }
 
     let claims: ReturnType<TokenService['verify']>;
@@ -78,7 +73,7 @@ export function createAuthenticate(deps: AuthenticateDeps) {
         ip: request.ip,
         requestId: request.id,
       });
-      throw unauthorized();
+      throw notAuthenticated();
     }
 
     const keys = revocationKeys(claims.user_id);
@@ -104,7 +99,7 @@ export function createAuthenticate(deps: AuthenticateDeps) {
         description: 'Revoked JWT token presented',
         ...context,
       });
-      throw unauthorized();
+      throw notAuthenticated();
     }
     if (inactive === true) {
       await deps.securityEvents.record({
@@ -112,7 +107,7 @@ export function createAuthenticate(deps: AuthenticateDeps) {
         description: 'Inactive user attempted access',
         ...context,
       });
-      throw new AppError(400, 'INACTIVE_USER', 'Inactive user');
+      throw inactiveUser();
     }
     await gate.enforceUser(results);
 
@@ -133,7 +128,7 @@ export function createAuthenticate(deps: AuthenticateDeps) {
 export function requireRole(role: string, securityEvents: SecurityEventRecorder) {
   return async function guard(request: FastifyRequest): Promise<void> {
     const auth = request.auth;
-    if (auth === null) throw unauthorized();
+    if (auth === null) throw notAuthenticated();
     if (auth.roles.includes(role)) return;
     await securityEvents.record({
       type: 'unauthorized_access_attempt',
@@ -144,6 +139,6 @@ export function requireRole(role: string, securityEvents: SecurityEventRecorder)
       requestId: request.id,
       details: { route: request.routeOptions.url, method: request.method },
     });
-    throw new AppError(403, 'FORBIDDEN', 'Not enough permissions');
+    throw notEnoughPermissions();
   };
 }

@@ -8,7 +8,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
-import { AppError } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import {
   hashPassword,
@@ -20,6 +19,7 @@ import type { SecurityEventRecorder } from '../audit/security-events.ts';
 import type { InTenant } from '../audit/tenant-transaction.ts';
 import { normaliseEmail } from '../users/account-input.ts';
 import { updatePasswordHash } from '../users/users.repository.ts';
+import { inactiveUser, invalidCredentials } from './auth.errors.ts';
 import type { DeviceCookies } from './device-cookie.ts';
 import { deviceCookie } from './device-cookie.ts';
 import { findLoginAccount } from './login.repository.ts';
@@ -27,18 +27,6 @@ import type { LoginAttempt, LoginHooks } from './login-hooks.ts';
 import type { SessionService, TokenPair } from './sessions.service.ts';
 import { clientInfo } from './sessions.service.ts';
 import type { UsernameHash } from './typed-username.ts';
-
-export const INVALID_CREDENTIALS_DETAIL = 'Incorrect username or password';
-
-export function invalidCredentials(): AppError {
-  return new AppError(401, 'INVALID_CREDENTIALS', INVALID_CREDENTIALS_DETAIL, {
-    'www-authenticate': 'Bearer',
-  });
-}
-
-export function inactiveUser(): AppError {
-  return new AppError(400, 'INACTIVE_USER', 'Inactive user');
-}
 
 export interface LoginResult {
   pair: TokenPair;

@@ -7,10 +7,10 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { ErrorBody } from './auth.schemas.ts';
+import { ErrorBody, notAuthenticated } from '../../platform/errors.ts';
 import type { AuthServices } from './auth.services.ts';
 import { createAuthServices } from './auth.services.ts';
-import { authOf, unauthorized } from './authenticate.ts';
+import { authOf } from './authenticate.ts';
 import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-cookie.ts';
 import { hashRefreshToken, parseRefreshToken, sameHash } from './refresh-tokens.ts';
 import { lockSession, sessionOfAccessToken } from './sessions.repository.ts';
@@ -55,7 +55,7 @@ export async function logoutRoute(
         });
       } else {
         const token = refreshCookie(request);
-        if (token === undefined) throw unauthorized();
+        if (token === undefined) throw notAuthenticated();
         await requireCsrfProof(request, deps.config, deps.securityEvents);
         const parts = parseRefreshToken(token);
         if (parts !== null) {

@@ -5,12 +5,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { ErrorBody, internalError, notAuthenticated, ValidationFailed } from '../../platform/errors.ts';
 import type { SecurityEventType } from '../audit/security-events.ts';
-import { ErrorBody, RefreshBody, TokenResponse } from './auth.schemas.ts';
+import { inactiveUser } from './auth.errors.ts';
+import { RefreshBody, TokenResponse } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
-import { unauthorized } from './authenticate.ts';
-import { inactiveUser } from './login.service.ts';
 import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-cookie.ts';
 import { parseRefreshToken } from './refresh-tokens.ts';
 import { clientInfo, type RotateOutcome } from './sessions.service.ts';
@@ -67,7 +66,7 @@ export async function refreshRoute(
       },
     });
     if (context.viaCookie) clearSessionCookies(request, reply, deps.config);
-    throw outcome.kind === 'inactive' ? inactiveUser() : unauthorized();
+    throw outcome.kind === 'inactive' ? inactiveUser() : notAuthenticated();
   }
 
   app.post(
@@ -124,7 +123,7 @@ export async function refreshRoute(
         if (!(error instanceof RefreshRefused)) throw error;
         return refuse(request, reply, error.outcome, { ...parts, viaCookie });
       }
-      if (!('pair' in outcome)) throw new AppError(500, 'INTERNAL_ERROR', 'Internal server error');
+      if (!('pair' in outcome)) throw internalError();
       return tokenResponse(
         request,
         reply,

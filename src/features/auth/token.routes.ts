@@ -5,8 +5,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { ValidationFailed } from '../../platform/errors.ts';
-import { ErrorBody, TokenFormBody, TokenJsonBody, TokenResponse } from './auth.schemas.ts';
+import { ErrorBody, ValidationFailed } from '../../platform/errors.ts';
+import { TokenFormBody, TokenJsonBody, TokenResponse } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
 import { setDeviceCookie } from './device-cookie.ts';
 import { acceptFormBodies, FORM_CONTENT_TYPE } from './form-body.ts';

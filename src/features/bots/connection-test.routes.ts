@@ -7,10 +7,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
 import type { DataCipher } from '../../platform/crypto/index.ts';
-import { AppError, statusOfError, ValidationFailed } from '../../platform/errors.ts';
+import { AppError, ErrorBody, statusOfError, ValidationFailed } from '../../platform/errors.ts';
 import type { AuditNote } from '../audit/tenant-transaction.ts';
 import { tokenIssues } from './bot-token.ts';
-import { ConnectionTestBody, ConnectionTestResult, ErrorBody, IdParams } from './bots.schemas.ts';
+import { BOT_ERRORS } from './bots.errors.ts';
+import { ConnectionTestBody, ConnectionTestResult, IdParams } from './bots.schemas.ts';
 import { storedConnection } from './bots.service.ts';
 import type { ConnectionTester } from './connection-test.service.ts';
 import { hostOf } from './connection-test.service.ts';
@@ -106,7 +107,7 @@ export function connectionTestRoutes(
         const note = { action: 'bot.test_connection', resourceType: 'bot', resourceId: id };
         return await recordedTest(deps, request, note, () => tester.test(request, url, token, id));
       } catch (error) {
-        if (error instanceof AppError && error.code === 'BOT_TOKEN_UNREADABLE') {
+        if (error instanceof AppError && error.code === BOT_ERRORS.BOT_TOKEN_UNREADABLE.code) {
           // Tampering, a row swap or a removed key: worth an operator's look, never the token itself.
           request.log.warn({ bot_id: id }, 'stored bot token could not be opened');
         }

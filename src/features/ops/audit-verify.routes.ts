@@ -7,12 +7,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { AppError } from '../../platform/errors.ts';
-import { ErrorBody, OpsAuditVerifyQuery, VerifyResponse } from '../audit/audit.schemas.ts';
+import { ErrorBody } from '../../platform/errors.ts';
+import { OpsAuditVerifyQuery, VerifyResponse } from '../audit/audit.schemas.ts';
 import { tenantChainStorage, verifyAndRecordPoint } from '../audit/audit-verify.ts';
 import { createVerifiedPointSeal } from '../audit/verified-point.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { tenantExists } from '../users/users.repository.ts';
+import { tenantNotFound } from './ops.errors.ts';
 
 export async function opsAuditVerifyRoutes(plugin: FastifyInstance, deps: AppDeps) {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -36,7 +37,7 @@ export async function opsAuditVerifyRoutes(plugin: FastifyInstance, deps: AppDep
       const known = await deps.db.withTenant(tenantId, (tx) => tenantExists(tx, tenantId), {
         readOnly: true,
       });
-      if (!known) throw new AppError(404, 'TENANT_NOT_FOUND', 'Tenant not found');
+      if (!known) throw tenantNotFound();
       return verifyAndRecordPoint(tenantChainStorage(deps.db, tenantId), tenantId, { seal });
     },
   );

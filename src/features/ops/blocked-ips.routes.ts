@@ -3,10 +3,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app.ts';
-import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { ValidationFailed } from '../../platform/errors.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { clientKey, isClientKey } from '../protection/client-key.ts';
 import type { IpBlocks } from '../protection/ip-blocks.ts';
+import { noBlockForAddress } from './ops.errors.ts';
 
 const IpBlock = Type.Object({
   ip: Type.String(),
@@ -50,7 +51,7 @@ export async function blockedIpRoutes(app: FastifyInstance, deps: AppDeps & { ip
         ]);
       }
       const lifted = await deps.ipBlocks.lift(ip);
-      if (!lifted) throw new AppError(404, 'NOT_FOUND', 'No block for this address');
+      if (!lifted) throw noBlockForAddress();
       request.log.warn(
         { lifted: clientKey(ip), operator: request.auth?.userId },
         'IP block lifted by operator',

@@ -3,6 +3,7 @@
 // an IP block or a route limit (probes come from fixed addresses).
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { ErrorBody, PLATFORM_ERRORS } from '../../platform/errors.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -45,11 +46,7 @@ export async function healthRoutes(app: FastifyInstance) {
         tags: ['operations'],
         response: {
           200: ReadyBody,
-          503: Type.Object({
-            detail: Type.String(),
-            code: Type.String(),
-            checks: ReadyBody.properties.checks,
-          }),
+          503: Type.Object({ ...ErrorBody.properties, checks: ReadyBody.properties.checks }),
         },
       },
     },
@@ -64,7 +61,11 @@ export async function healthRoutes(app: FastifyInstance) {
         .map(([name]) => name);
       if (failing.length === 0) return { status: 'ok', checks };
       reply.code(503).header('retry-after', '5');
-      return { detail: `Service unavailable: ${failing.join(', ')}`, code: 'SERVICE_UNAVAILABLE', checks };
+      return {
+        detail: `Service unavailable: ${failing.join(', ')}`,
+        code: PLATFORM_ERRORS.SERVICE_UNAVAILABLE.code,
+        checks,
+      };
     },
   );
 }

@@ -8,10 +8,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppDeps } from '../../app.ts';
-import { AppError, serviceUnavailable } from '../../platform/errors.ts';
+import type { AppError } from '../../platform/errors.ts';
+import { notAuthenticated, serviceUnavailable } from '../../platform/errors.ts';
 import { IMPLEMENTED_METHODS } from '../../platform/hardening/methods.ts';
 import { isLoopback } from '../../platform/hardening/transport.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { metricsLoopbackOnly } from './ops.errors.ts';
 
 type DurationChild = ReturnType<Metrics['httpDuration']['labels']>;
 
@@ -85,22 +87,12 @@ export async function metricsRoutes(app: FastifyInstance, deps: AppDeps) {
       if (expected !== null) {
         const presented = presentsToken(request, expected);
         if (presented !== true) {
-          await refuse(
-            request,
-            presented === null ? 'missing_token' : 'wrong_token',
-            new AppError(401, 'NOT_AUTHENTICATED', 'Could not validate credentials', {
-              'www-authenticate': 'Bearer',
-            }),
-          );
+          await refuse(request, presented === null ? 'missing_token' : 'wrong_token', notAuthenticated());
         }
       } else if (!isLoopback(request.socket.remoteAddress) || !isLoopback(request.ip)) {
         // Both the socket peer and the client it forwards (when it is a trusted proxy) must be
         // local: a reverse proxy on this machine is a loopback peer for any remote client.
-        await refuse(
-          request,
-          'not_loopback',
-          new AppError(403, 'FORBIDDEN', 'Metrics are only served to loopback clients'),
-        );
+        await refuse(request, 'not_loopback', metricsLoopbackOnly());
       }
       let body: string;
       try {

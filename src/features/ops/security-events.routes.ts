@@ -6,7 +6,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { ErrorBody, OpsSecurityEventQuery, SecurityEventPage } from '../audit/audit.schemas.ts';
+import { ErrorBody } from '../../platform/errors.ts';
+import { OpsSecurityEventQuery, SecurityEventPage } from '../audit/audit.schemas.ts';
 import { decodeCursor, timeWindow, toPage, toSecurityEventView } from '../audit/audit-listing.ts';
 import { listAllSecurityEvents } from '../audit/security-events.repository.ts';
 import { requireRole } from '../auth/authenticate.ts';

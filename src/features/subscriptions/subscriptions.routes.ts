@@ -5,7 +5,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { ErrorBody, IdParams } from '../bots/bots.schemas.ts';
+import { ErrorBody } from '../../platform/errors.ts';
+import { IdParams } from '../bots/bots.schemas.ts';
 import { decodeCursor, ListQuery, toPage } from '../bots/pagination.ts';
 import { subscriptionNotFound } from './subscriptions.errors.ts';
 import { findSubscription, listSubscriptions } from './subscriptions.repository.ts';

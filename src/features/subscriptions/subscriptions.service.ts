@@ -3,12 +3,8 @@
 // duplicates then yield exactly one row, and the others a unique violation mapped to 409.
 import { isoTimestamp, isoTimestampOrNull } from '../../platform/db/index.ts';
 import type { TenantTx } from '../audit/tenant-transaction.ts';
-import {
-  alreadySubscribed,
-  botNotFound,
-  isUniqueViolation,
-  subscriptionNotFound,
-} from './subscriptions.errors.ts';
+import { botNotFound } from '../bots/bots.errors.ts';
+import { alreadySubscribed, isUniqueViolation, subscriptionNotFound } from './subscriptions.errors.ts';
 import type { SubscriptionRow } from './subscriptions.repository.ts';
 import { cancelSubscription, insertSubscription } from './subscriptions.repository.ts';
 import type { SubscriptionCreateInput, SubscriptionView } from './subscriptions.schemas.ts';

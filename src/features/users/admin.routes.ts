@@ -7,23 +7,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app.ts';
-import { AppError } from '../../platform/errors.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
 import { createAuthServices } from '../auth/auth.services.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
 import { noStore } from '../auth/token-response.ts';
 import { acceptEmail, acceptNewPassword } from './account-input.ts';
 import { decodeCursor, page } from './pagination.ts';
+import { emailAlreadyRegistered } from './users.errors.ts';
 import { insertUser, isDuplicateEmail, listUsers } from './users.repository.ts';
-import {
-  CreateUserBody,
-  ErrorBody,
-  ListQuery,
-  UpdateUserBody,
-  User,
-  UserIdParams,
-  userView,
-} from './users.schemas.ts';
+import { CreateUserBody, ListQuery, UpdateUserBody, User, UserIdParams, userView } from './users.schemas.ts';
 
 const UserPage = Type.Object({
   items: Type.Array(User),
@@ -96,8 +89,7 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AppDeps): Pr
         noStore(reply);
         return reply.code(201).send(userView(user));
       } catch (error) {
-        if (isDuplicateEmail(error))
-          throw new AppError(409, 'EMAIL_ALREADY_REGISTERED', 'Email already registered');
+        if (isDuplicateEmail(error)) throw emailAlreadyRegistered();
         throw error;
       }
     },

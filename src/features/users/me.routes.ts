@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app.ts';
-import { AppError } from '../../platform/errors.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import { TokenResponse } from '../auth/auth.schemas.ts';
 import { createAuthServices } from '../auth/auth.services.ts';
 import { authOf } from '../auth/authenticate.ts';
@@ -13,9 +13,9 @@ import { findLiveSession, listLiveSessions, sessionOfAccessToken } from '../auth
 import { noStore, tokenResponse } from '../auth/token-response.ts';
 import { decodeCursor, page } from './pagination.ts';
 import { changePassword } from './password-change.ts';
+import { sessionNotFound, userNotFound } from './users.errors.ts';
 import { findUser, updateUser } from './users.repository.ts';
-import { ChangePasswordBody, ErrorBody, ListQuery, UpdateMeBody, User, userView } from './users.schemas.ts';
-import { userNotFound } from './users.service.ts';
+import { ChangePasswordBody, ListQuery, UpdateMeBody, User, userView } from './users.schemas.ts';
 
 const Session = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -148,7 +148,7 @@ export async function meRoutes(scope: FastifyInstance, deps: AppDeps): Promise<v
       const sessionId = request.params.id;
       await deps.inTenant(request, async (tx) => {
         if (!(await findLiveSession(tx, auth.userId, sessionId))) {
-          throw new AppError(404, 'SESSION_NOT_FOUND', 'Session not found');
+          throw sessionNotFound();
         }
         const who = { tenantId: auth.tenantId, userId: auth.userId };
         await services.revoker.endSessions(tx, who, { sessionId }, 'session_ended');

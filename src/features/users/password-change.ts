@@ -8,7 +8,7 @@
 // so brute-force protection sees (and may refuse) guesses made with a stolen access token.
 import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { ValidationFailed } from '../../platform/errors.ts';
 import { hashPassword, verifyPassword } from '../../platform/passwords/index.ts';
 import type { AuthServices } from '../auth/auth.services.ts';
 import type { AuthContext } from '../auth/authenticate.ts';
@@ -16,8 +16,8 @@ import type { LoginAttempt } from '../auth/login-hooks.ts';
 import { afterMark } from '../auth/revocation.service.ts';
 import { clientInfo, type TokenPair } from '../auth/sessions.service.ts';
 import { acceptNewPassword, normaliseEmail } from './account-input.ts';
+import { incorrectPassword, userNotFound } from './users.errors.ts';
 import { findPasswordHash, findUser, updatePasswordHash } from './users.repository.ts';
-import { userNotFound } from './users.service.ts';
 
 export async function changePassword(
   request: FastifyRequest,
@@ -51,7 +51,7 @@ export async function changePassword(
   if (currentHash === undefined) throw userNotFound();
   if (!(await verifyPassword(body.current_password, currentHash))) {
     await deps.loginHooks.onFailure(attempt, who, 'wrong_password');
-    throw new AppError(400, 'INCORRECT_PASSWORD', 'Incorrect password');
+    throw incorrectPassword();
   }
   await deps.loginHooks.onSuccess(attempt, who);
   const newHash = await hashPassword(body.new_password, deps.config.passwordHashCost);
