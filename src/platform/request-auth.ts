@@ -3,7 +3,7 @@
 // rest of the code only reads it, through `authOf`, which fails closed on a route that somehow has
 // none.
 import type { FastifyRequest } from 'fastify';
-import { AppError } from './errors.ts';
+import { notAuthenticated } from './errors.ts';
 
 export interface AuthContext {
   userId: string;
@@ -23,15 +23,9 @@ declare module 'fastify' {
   }
 }
 
-export const UNAUTHORIZED_DETAIL = 'Could not validate credentials';
-
-export function unauthorized(): AppError {
-  return new AppError(401, 'NOT_AUTHENTICATED', UNAUTHORIZED_DETAIL, { 'www-authenticate': 'Bearer' });
-}
-
 /** The request's authentication, for handlers of the authenticated context (401 if somehow absent). */
 export function authOf(request: FastifyRequest): AuthContext {
-  if (request.auth === null) throw unauthorized();
+  if (request.auth === null) throw notAuthenticated();
   return request.auth;
 }
 

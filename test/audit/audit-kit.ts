@@ -87,7 +87,7 @@ async function registerProbe(t: TestApp): Promise<void> {
               fields: ['name'],
               ...(body.details ? { details: body.details } : {}),
             });
-            if (body.fail === true) throw new AppError(409, 'PROBE_FAILED', 'probe failed after its change');
+            if (body.fail === true) throw new AppError(409, 'LAST_ADMIN', 'probe failed after its change');
             return botId;
           });
           return reply.code(201).send({ id });

@@ -35,7 +35,8 @@ describe('errors and input validation', () => {
       async (request) => ({ limit: (request.query as { limit: number }).limit }),
     );
     t.app.get('/probe/app-error', async () => {
-      throw new AppError(409, 'CONFLICT', 'Already exists');
+      // Any catalogued code: AppError takes no other (src/platform/errors.ts).
+      throw new AppError(409, 'ALREADY_SUBSCRIBED', 'Already exists');
     });
     t.app.get('/probe/crash', async () => {
       throw new Error('SELECT secret FROM internals failed at /srv/app.ts:12');
@@ -160,7 +161,7 @@ describe('errors and input validation', () => {
   test('an AppError renders its status, code and detail', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/probe/app-error' });
     assert.equal(res.statusCode, 409);
-    assert.deepEqual(res.json(), { detail: 'Already exists', code: 'CONFLICT' });
+    assert.deepEqual(res.json(), { detail: 'Already exists', code: 'ALREADY_SUBSCRIBED' });
   });
 
   test('an unexpected failure is a 500 with no stack trace, SQL or internal message', async () => {

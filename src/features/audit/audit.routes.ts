@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import { toPage } from '../../platform/pagination.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import { authOf } from '../../platform/request-auth.ts';
@@ -16,7 +17,6 @@ import { listAuditRecords } from './audit.repository.ts';
 import {
   AuditLogQuery,
   AuditRecordPage,
-  ErrorBody,
   SecurityEventPage,
   SecurityEventQuery,
   VerifyResponse,

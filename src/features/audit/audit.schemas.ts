@@ -116,5 +116,3 @@ export const VerifyResponse = Type.Object({
   /** Set when a stored verified point failed its signature check and was ignored. */
   point_rejected: Type.Optional(Type.Literal('bad_signature')),
 });
-
-export const ErrorBody = Type.Object({ detail: Type.Unknown(), code: Type.String() });

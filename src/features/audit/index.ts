@@ -3,7 +3,6 @@
 
 export { appendAuditRecord } from './audit.repository.ts';
 export {
-  ErrorBody,
   OpsAuditVerifyQuery,
   OpsSecurityEventQuery,
   SecurityEventPage,

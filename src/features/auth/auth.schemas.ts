@@ -41,5 +41,3 @@ export const TokenResponse = Type.Object({
     Type.String({ description: 'opaque; absent when delivered as the tw_refresh cookie' }),
   ),
 });
-
-export const ErrorBody = Type.Object({ detail: Type.String(), code: Type.String() });

@@ -4,11 +4,11 @@
 // is a 401 with one fixed message and a security event; the revocation state costs one store
 // round trip, and an unreachable store means 503, never "allow".
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../platform/errors.ts';
-import { unauthorized } from '../../platform/request-auth.ts';
+import { notAuthenticated } from '../../platform/errors.ts';
 import type { StateStore } from '../../platform/store/index.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { RequestGate } from '../protection/index.ts';
+import { inactiveUser, notEnoughPermissions } from './auth.errors.ts';
 import { issuedAtMs, revocationKeys, revokedByMark } from './revocation.ts';
 import type { TokenService } from './tokens.ts';
 import { TokenError } from './tokens.ts';
@@ -36,7 +36,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
     if (token === undefined) {
       // A blocked or rate-limited client is refused as such, credentials or not.
       await deps.gate.publicHook(request, reply);
-      throw unauthorized();
+      throw notAuthenticated();
     }
 
     let claims: ReturnType<TokenService['verify']>;
@@ -52,7 +52,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         requestId: request.id,
         serverRequestId: request.serverRequestId,
       });
-      throw unauthorized();
+      throw notAuthenticated();
     }
 
     const keys = revocationKeys(claims.user_id);
@@ -79,7 +79,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         description: 'Revoked JWT token presented',
         ...context,
       });
-      throw unauthorized();
+      throw notAuthenticated();
     }
     if (inactive === true) {
       await deps.securityEvents.record({
@@ -87,7 +87,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         description: 'Inactive user attempted access',
         ...context,
       });
-      throw new AppError(400, 'INACTIVE_USER', 'Inactive user');
+      throw inactiveUser();
     }
     await gate.enforceUser(results);
 
@@ -108,7 +108,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
 export function requireRole(role: string, securityEvents: SecurityEventRecorder) {
   return async function guard(request: FastifyRequest): Promise<void> {
     const auth = request.auth;
-    if (auth === null) throw unauthorized();
+    if (auth === null) throw notAuthenticated();
     if (auth.roles.includes(role)) return;
     await securityEvents.record({
       type: 'unauthorized_access_attempt',
@@ -120,6 +120,6 @@ export function requireRole(role: string, securityEvents: SecurityEventRecorder)
       serverRequestId: request.serverRequestId,
       details: { route: request.routeOptions.url, method: request.method },
     });
-    throw new AppError(403, 'FORBIDDEN', 'Not enough permissions');
+    throw notEnoughPermissions();
   };
 }

@@ -3,7 +3,7 @@
 
 export { Email, FullName, Password, TenantName } from './account.schemas.ts';
 export { acceptEmail, acceptName, acceptNewPassword, normaliseEmail } from './account-input.ts';
-export { ErrorBody, TokenResponse } from './auth.schemas.ts';
+export { TokenResponse } from './auth.schemas.ts';
 export type { AuthServices } from './auth.services.ts';
 export { createAuthServices } from './auth.services.ts';
 export { findLoginAccount, updatePasswordHash } from './login.repository.ts';

@@ -9,7 +9,6 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { AppError } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import {
   hashPassword,
@@ -20,24 +19,13 @@ import {
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { LoginAttempt, LoginHooks } from '../protection/index.ts';
 import { normaliseEmail } from './account-input.ts';
+import { inactiveUser, invalidCredentials } from './auth.errors.ts';
 import type { DeviceCookies } from './device-cookie.ts';
 import { deviceCookie } from './device-cookie.ts';
 import { findLoginAccount, updatePasswordHash } from './login.repository.ts';
 import type { SessionService, TokenPair } from './sessions.service.ts';
 import { clientInfo } from './sessions.service.ts';
 import type { UsernameHash } from './typed-username.ts';
-
-export const INVALID_CREDENTIALS_DETAIL = 'Incorrect username or password';
-
-export function invalidCredentials(): AppError {
-  return new AppError(401, 'INVALID_CREDENTIALS', INVALID_CREDENTIALS_DETAIL, {
-    'www-authenticate': 'Bearer',
-  });
-}
-
-export function inactiveUser(): AppError {
-  return new AppError(400, 'INACTIVE_USER', 'Inactive user');
-}
 
 export interface LoginResult {
   pair: TokenPair;

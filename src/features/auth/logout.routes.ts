@@ -4,14 +4,15 @@
 // in-memory access token, by the refresh cookie plus CSRF proof; so it lives in the public context
 // and calls `authenticate` itself. POST /auth/logout-all (authenticated context) ends every session
 // of the user and refuses every access token issued so far.
+
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
+import { ErrorBody, notAuthenticated } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import { authOf, unauthorized } from '../../platform/request-auth.ts';
+import { authOf } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
-import { ErrorBody } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
 import type { Authenticate } from './authenticate.ts';
 import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-cookie.ts';
@@ -68,7 +69,7 @@ export async function logoutRoute(
         });
       } else {
         const token = refreshCookie(request);
-        if (token === undefined) throw unauthorized();
+        if (token === undefined) throw notAuthenticated();
         await requireCsrfProof(request, deps.config, deps.securityEvents);
         const parts = parseRefreshToken(token);
         if (parts !== null) {

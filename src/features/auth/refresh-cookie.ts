@@ -8,8 +8,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import { AppError } from '../../platform/errors.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
+import { csrfCheckFailed } from './auth.errors.ts';
 
 export const REFRESH_COOKIE = 'tw_refresh';
 export const CSRF_COOKIE = 'tw_csrf';
@@ -102,5 +102,5 @@ export async function requireCsrfProof(
     serverRequestId: request.serverRequestId,
     details: { route: request.routeOptions.url, origin_ok: originOk, csrf_token_ok: tokenOk },
   });
-  throw new AppError(403, 'CSRF_CHECK_FAILED', 'CSRF check failed');
+  throw csrfCheckFailed();
 }

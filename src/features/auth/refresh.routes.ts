@@ -2,18 +2,18 @@
 // a new token pair. Rotation, grace and reuse detection: sessions.service.ts. Every refusal is a
 // 401 with the one fixed message and a security event; reuse revokes the whole session and raises
 // `refresh_token_reuse` (critical).
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { ErrorBody, internalError, notAuthenticated, ValidationFailed } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import { unauthorized } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder, SecurityEventType } from '../audit/index.ts';
-import { ErrorBody, RefreshBody, TokenResponse } from './auth.schemas.ts';
+import { inactiveUser } from './auth.errors.ts';
+import { RefreshBody, TokenResponse } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
-import { inactiveUser } from './login.service.ts';
 import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-cookie.ts';
 import { parseRefreshToken } from './refresh-tokens.ts';
 import { clientInfo, type RotateOutcome } from './sessions.service.ts';
@@ -80,7 +80,7 @@ export async function refreshRoute(
       },
     });
     if (context.viaCookie) clearSessionCookies(request, reply, deps.config);
-    throw outcome.kind === 'inactive' ? inactiveUser() : unauthorized();
+    throw outcome.kind === 'inactive' ? inactiveUser() : notAuthenticated();
   }
 
   app.post(
@@ -137,7 +137,7 @@ export async function refreshRoute(
         if (!(error instanceof RefreshRefused)) throw error;
         return refuse(request, reply, error.outcome, { ...parts, viaCookie });
       }
-      if (!('pair' in outcome)) throw new AppError(500, 'INTERNAL_ERROR', 'Internal server error');
+      if (!('pair' in outcome)) throw internalError();
       return tokenResponse(
         request,
         reply,

@@ -2,12 +2,13 @@
 // that accepts form bodies: its own context holds the form parser. A login asking for the refresh
 // cookie must come from an allowed Origin (login CSRF: a cross-site form must not plant someone
 // else's session in the victim's browser).
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
-import { ValidationFailed } from '../../platform/errors.ts';
+import { ErrorBody, ValidationFailed } from '../../platform/errors.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
-import { ErrorBody, TokenFormBody, TokenJsonBody, TokenResponse } from './auth.schemas.ts';
+import { TokenFormBody, TokenJsonBody, TokenResponse } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
 import { setDeviceCookie } from './device-cookie.ts';
 import { acceptFormBodies, FORM_CONTENT_TYPE } from './form-body.ts';

@@ -67,5 +67,3 @@ export const ConnectionTestResult = Type.Object({
   latency_ms: Type.Integer(),
   error: Type.Optional(Type.String()),
 });
-
-export const ErrorBody = Type.Object({ detail: Type.String(), code: Type.String() });

@@ -3,13 +3,15 @@
 // seconds); the audit record of who tested what is written after it, in its own transaction, with
 // the status the client gets (a URL refused at connect time is a 422, not the intended 200).
 // Rate limits on these routes belong to the protection feature.
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DataCipher } from '../../platform/crypto/index.ts';
 import type { ChangeNote, InTenant } from '../../platform/db/tenant-transaction.ts';
-import { AppError, statusOfError, ValidationFailed } from '../../platform/errors.ts';
+import { AppError, ErrorBody, statusOfError, ValidationFailed } from '../../platform/errors.ts';
 import { tokenIssues } from './bot-token.ts';
-import { ConnectionTestBody, ConnectionTestResult, ErrorBody, IdParams } from './bots.schemas.ts';
+import { BOT_ERRORS } from './bots.errors.ts';
+import { ConnectionTestBody, ConnectionTestResult, IdParams } from './bots.schemas.ts';
 import { storedConnection } from './bots.service.ts';
 import type { ConnectionTester } from './connection-test.service.ts';
 import { hostOf } from './connection-test.service.ts';
@@ -110,7 +112,7 @@ export function connectionTestRoutes(
         const note = { action: 'bot.test_connection', resourceType: 'bot', resourceId: id };
         return await recordedTest(deps, request, note, () => tester.test(request, url, token, id));
       } catch (error) {
-        if (error instanceof AppError && error.code === 'BOT_TOKEN_UNREADABLE') {
+        if (error instanceof AppError && error.code === BOT_ERRORS.BOT_TOKEN_UNREADABLE.code) {
           // Tampering, a row swap or a removed key: worth an operator's look, never the token itself.
           request.log.warn({ bot_id: id }, 'stored bot token could not be opened');
         }

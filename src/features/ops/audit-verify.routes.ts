@@ -4,21 +4,22 @@
 // was appended since the last verified point; this walk also finds a change made since to an
 // older record. Operator role only; it costs the whole chain (a page at a time, each in its own
 // short transaction, so other requests run in between), which is why tenants do not get it.
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
-import { AppError } from '../../platform/errors.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import {
   createVerifiedPointSeal,
-  ErrorBody,
   OpsAuditVerifyQuery,
   tenantChainStorage,
   VerifyResponse,
   verifyAndRecordPoint,
 } from '../audit/index.ts';
 import { tenantExists } from '../users/index.ts';
+import { tenantNotFound } from './ops.errors.ts';
 
 /** What the operators' full audit verification uses. */
 export interface OpsAuditVerifyRouteDeps {
@@ -49,7 +50,7 @@ export async function opsAuditVerifyRoutes(plugin: FastifyInstance, deps: OpsAud
       const known = await deps.db.withTenant(tenantId, (tx) => tenantExists(tx, tenantId), {
         readOnly: true,
       });
-      if (!known) throw new AppError(404, 'TENANT_NOT_FOUND', 'Tenant not found');
+      if (!known) throw tenantNotFound();
       return verifyAndRecordPoint(tenantChainStorage(deps.db, tenantId), tenantId, { seal });
     },
   );

@@ -1,13 +1,13 @@
 // Platform operations on IP blocks. Operator role only: a tenant admin can neither see nor lift
 // platform-wide blocks.
-
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { clientKey, isClientKey } from '../../platform/client-key.ts';
-import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { ValidationFailed } from '../../platform/errors.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import type { IpBlocks } from '../protection/index.ts';
+import { noBlockForAddress } from './ops.errors.ts';
 
 /** What the operator IP-block routes use. */
 export interface BlockedIpRouteDeps {
@@ -57,7 +57,7 @@ export async function blockedIpRoutes(app: FastifyInstance, deps: BlockedIpRoute
         ]);
       }
       const lifted = await deps.ipBlocks.lift(ip);
-      if (!lifted) throw new AppError(404, 'NOT_FOUND', 'No block for this address');
+      if (!lifted) throw noBlockForAddress();
       request.log.warn(
         { lifted: clientKey(ip), operator: authOf(request).userId },
         'IP block lifted by operator',

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Database } from '../../platform/db/index.ts';
+import { ErrorBody, PLATFORM_ERRORS } from '../../platform/errors.ts';
 import type { StateStore } from '../../platform/store/index.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -53,11 +54,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps) 
         tags: ['operations'],
         response: {
           200: ReadyBody,
-          503: Type.Object({
-            detail: Type.String(),
-            code: Type.String(),
-            checks: ReadyBody.properties.checks,
-          }),
+          503: Type.Object({ ...ErrorBody.properties, checks: ReadyBody.properties.checks }),
         },
       },
     },
@@ -72,7 +69,11 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps) 
         .map(([name]) => name);
       if (failing.length === 0) return { status: 'ok', checks };
       reply.code(503).header('retry-after', '5');
-      return { detail: `Service unavailable: ${failing.join(', ')}`, code: 'SERVICE_UNAVAILABLE', checks };
+      return {
+        detail: `Service unavailable: ${failing.join(', ')}`,
+        code: PLATFORM_ERRORS.SERVICE_UNAVAILABLE.code,
+        checks,
+      };
     },
   );
 }

@@ -8,11 +8,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../config.ts';
-import { AppError, serviceUnavailable } from '../../platform/errors.ts';
+import { type AppError, notAuthenticated, serviceUnavailable } from '../../platform/errors.ts';
 import { IMPLEMENTED_METHODS } from '../../platform/hardening/methods.ts';
 import { isLoopback } from '../../platform/hardening/transport.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
+import { metricsLoopbackOnly } from './ops.errors.ts';
 
 /** What /metrics uses. */
 export interface MetricsRouteDeps {
@@ -94,22 +95,12 @@ export async function metricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps
       if (expected !== null) {
         const presented = presentsToken(request, expected);
         if (presented !== true) {
-          await refuse(
-            request,
-            presented === null ? 'missing_token' : 'wrong_token',
-            new AppError(401, 'NOT_AUTHENTICATED', 'Could not validate credentials', {
-              'www-authenticate': 'Bearer',
-            }),
-          );
+          await refuse(request, presented === null ? 'missing_token' : 'wrong_token', notAuthenticated());
         }
       } else if (!isLoopback(request.socket.remoteAddress) || !isLoopback(request.ip)) {
         // Both the socket peer and the client it forwards (when it is a trusted proxy) must be
         // local: a reverse proxy on this machine is a loopback peer for any remote client.
-        await refuse(
-          request,
-          'not_loopback',
-          new AppError(403, 'FORBIDDEN', 'Metrics are only served to loopback clients'),
-        );
+        await refuse(request, 'not_loopback', metricsLoopbackOnly());
       }
       let body: string;
       try {

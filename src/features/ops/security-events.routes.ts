@@ -3,14 +3,15 @@
 // The runtime role's row-level security hides other tenants' rows by design, so this route reads
 // through ops_security_events(), the narrow SECURITY DEFINER function of migration 0004 (0011 now), and calls
 // it only after the operator guard; the trade-off is described next to the function.
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../platform/db/index.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import { idCursor, toPage } from '../../platform/pagination.ts';
 import { legacyEventId } from '../../platform/pagination-legacy.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import {
-  ErrorBody,
   listAllSecurityEvents,
   OpsSecurityEventQuery,
   SecurityEventPage,

@@ -10,13 +10,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import { clientKey } from '../../platform/client-key.ts';
-import { AppError } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { Counter, StateStore, StoreOp, StoreResult } from '../../platform/store/index.ts';
 import { StoreUnavailableError } from '../../platform/store/index.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import { throttleKey } from './automated-response.ts';
 import { blockKey } from './ip-blocks.ts';
+import { ipBlocked, rateLimited, userThrottled } from './protection.errors.ts';
 import type { LimitDecision, SlidingWindow } from './rate-limits.ts';
 import { blockRetrySeconds, rateLimitHeaders, slidingWindow, userLimitHeaders } from './rate-limits.ts';
 
@@ -167,9 +167,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
             ...base(request, subject),
             details: { route: request.routeOptions.url },
           });
-          throw new AppError(403, 'IP_BLOCKED', 'Access from this address is temporarily blocked', {
-            'retry-after': String(blockRetrySeconds(block, t, config.ipBlockSeconds)),
-          });
+          throw ipBlocked(blockRetrySeconds(block, t, config.ipBlockSeconds));
         }
         const decisions: LimitDecision[] = [];
         names.forEach((name, i) => {
@@ -196,7 +194,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
               window_seconds: limited.windowSeconds,
             },
           });
-          throw new AppError(429, 'RATE_LIMITED', 'Too many requests', rateLimitHeaders(decisions));
+          throw rateLimited(rateLimitHeaders(decisions));
         }
         if (decisions.length > 0) reply.headers(rateLimitHeaders(decisions));
       },
@@ -213,7 +211,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
             ...base(request, subject),
             details: { limiter: 'user_throttle' },
           });
-          throw new AppError(429, 'USER_THROTTLED', 'Too many requests', userLimitHeaders(threshold, retry));
+          throw userThrottled(userLimitHeaders(threshold, retry));
         }
         if (usage.count > threshold) {
           if (await crossing.claim(subject.userId, usageIndex)) {
@@ -226,7 +224,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
             });
           }
           const retry = Math.max(1, Math.ceil(usage.ttlMs / 1000));
-          throw new AppError(429, 'USER_THROTTLED', 'Too many requests', userLimitHeaders(threshold, retry));
+          throw userThrottled(userLimitHeaders(threshold, retry));
         }
       },
     };

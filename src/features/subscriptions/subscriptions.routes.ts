@@ -6,10 +6,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagination.ts';
 import { legacyMicrosKeyset } from '../../platform/pagination-legacy.ts';
 import { authOf } from '../../platform/request-auth.ts';
-import { ErrorBody, IdParams } from '../bots/index.ts';
+import { IdParams } from '../bots/index.ts';
 import { subscriptionNotFound } from './subscriptions.errors.ts';
 import { findSubscription, listSubscriptions } from './subscriptions.repository.ts';
 import { Subscription, SubscriptionCreateBody, SubscriptionList } from './subscriptions.schemas.ts';

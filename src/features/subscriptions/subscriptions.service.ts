@@ -1,14 +1,11 @@
 // What the subscription routes do in a tenant transaction. "At most one active subscription per
 // user and bot" is the database's partial unique index, not a check-then-insert here: concurrent
 // duplicates then yield exactly one row, and the others a unique violation mapped to 409.
+
 import { isoTimestamp, isoTimestampOrNull } from '../../platform/db/index.ts';
 import type { TenantTx } from '../../platform/db/tenant-transaction.ts';
-import {
-  alreadySubscribed,
-  botNotFound,
-  isUniqueViolation,
-  subscriptionNotFound,
-} from './subscriptions.errors.ts';
+import { botNotFound } from '../bots/index.ts';
+import { alreadySubscribed, isUniqueViolation, subscriptionNotFound } from './subscriptions.errors.ts';
 import type { SubscriptionRow } from './subscriptions.repository.ts';
 import { cancelSubscription, insertSubscription } from './subscriptions.repository.ts';
 import type { SubscriptionCreateInput, SubscriptionView } from './subscriptions.schemas.ts';

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { AppError } from '../../platform/errors.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { keysetCursor, keysetOf, ListQuery, NextCursor, toPage } from '../../platform/pagination.ts';
 import { legacyTextKeyset } from '../../platform/pagination-legacy.ts';
@@ -18,8 +18,9 @@ import { authOf } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { AuthServices } from '../auth/index.ts';
 import { acceptEmail, acceptNewPassword, noStore } from '../auth/index.ts';
+import { emailAlreadyRegistered } from './users.errors.ts';
 import { insertUser, isDuplicateEmail, listUsers } from './users.repository.ts';
-import { CreateUserBody, ErrorBody, UpdateUserBody, User, UserIdParams, userView } from './users.schemas.ts';
+import { CreateUserBody, UpdateUserBody, User, UserIdParams, userView } from './users.schemas.ts';
 import { createUserAdmin } from './users.service.ts';
 
 /** What the tenant admin user routes use. */
@@ -108,8 +109,7 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRou
         noStore(reply);
         return reply.code(201).send(userView(user));
       } catch (error) {
-        if (isDuplicateEmail(error))
-          throw new AppError(409, 'EMAIL_ALREADY_REGISTERED', 'Email already registered');
+        if (isDuplicateEmail(error)) throw emailAlreadyRegistered();
         throw error;
       }
     },

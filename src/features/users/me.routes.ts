@@ -1,10 +1,11 @@
 // The signed-in user's own account: GET/PATCH /users/me, POST /users/me/password, and the session
 // list (GET /users/me/sessions, DELETE /users/me/sessions/{id}). Authenticated context.
+
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { AppError } from '../../platform/errors.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import { keysetCursor, keysetOf, ListQuery, NextCursor, toPage } from '../../platform/pagination.ts';
 import { legacyTextKeyset } from '../../platform/pagination-legacy.ts';
 import { authOf } from '../../platform/request-auth.ts';
@@ -19,9 +20,9 @@ import {
 } from '../auth/index.ts';
 import type { PasswordChangeDeps } from './password-change.ts';
 import { changePassword } from './password-change.ts';
+import { sessionNotFound, userNotFound } from './users.errors.ts';
 import { findUser, updateUser } from './users.repository.ts';
-import { ChangePasswordBody, ErrorBody, UpdateMeBody, User, userView } from './users.schemas.ts';
-import { userNotFound } from './users.service.ts';
+import { ChangePasswordBody, UpdateMeBody, User, userView } from './users.schemas.ts';
 
 const Session = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -165,7 +166,7 @@ export async function meRoutes(scope: FastifyInstance, deps: MeRouteDeps): Promi
       const sessionId = request.params.id;
       await deps.inTenant(request, async (tx) => {
         if (!(await findLiveSession(tx, auth.userId, sessionId))) {
-          throw new AppError(404, 'SESSION_NOT_FOUND', 'Session not found');
+          throw sessionNotFound();
         }
         const who = { tenantId: auth.tenantId, userId: auth.userId };
         await services.revoker.endSessions(tx, who, { sessionId }, 'session_ended');

@@ -6,11 +6,12 @@
 //
 // The current-password check is a credential check like login: it goes through the login hooks,
 // so brute-force protection sees (and may refuse) guesses made with a stolen access token.
+
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { AppError, ValidationFailed } from '../../platform/errors.ts';
+import { ValidationFailed } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { hashPassword, verifyPassword } from '../../platform/passwords/index.ts';
 import type { AuthContext } from '../../platform/request-auth.ts';
@@ -24,8 +25,8 @@ import {
   updatePasswordHash,
 } from '../auth/index.ts';
 import type { LoginAttempt, LoginHooks } from '../protection/index.ts';
+import { incorrectPassword, userNotFound } from './users.errors.ts';
 import { findPasswordHash, findUser } from './users.repository.ts';
-import { userNotFound } from './users.service.ts';
 
 /** What a password change uses. */
 export interface PasswordChangeDeps {
@@ -69,7 +70,7 @@ export async function changePassword(
   if (currentHash === undefined) throw userNotFound();
   if (!(await verifyPassword(body.current_password, currentHash))) {
     await deps.loginHooks.onFailure(attempt, who, 'wrong_password');
-    throw new AppError(400, 'INCORRECT_PASSWORD', 'Incorrect password');
+    throw incorrectPassword();
   }
   await deps.loginHooks.onSuccess(attempt, who);
   const newHash = await hashPassword(body.new_password, deps.config.passwordHashCost);

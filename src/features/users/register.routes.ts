@@ -1,13 +1,15 @@
 // POST /auth/register: a new tenant and its first user (roles admin and user), in one transaction
 // with its audit record. Public; counted against the registration rate limit.
+
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { AppError } from '../../platform/errors.ts';
+import { ErrorBody } from '../../platform/errors.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
-import { acceptEmail, acceptNewPassword, ErrorBody, noStore } from '../auth/index.ts';
+import { acceptEmail, acceptNewPassword, noStore } from '../auth/index.ts';
+import { emailAlreadyRegistered } from './users.errors.ts';
 import { insertTenant, insertUser, isDuplicateEmail } from './users.repository.ts';
 import { RegisterBody, User, userView } from './users.schemas.ts';
 
@@ -21,7 +23,6 @@ export interface RegisterRouteDeps {
 // has an account (user enumeration, OWASP ASVS 2.x / WSTG-IDNT-04); the alternative — a uniform
 // "check your e-mail" answer — needs e-mail delivery, which the platform does not have. The
 // registration rate limit bounds how fast anyone can ask.
-const emailTaken = (): AppError => new AppError(409, 'EMAIL_ALREADY_REGISTERED', 'Email already registered');
 
 export async function registerRoute(scope: FastifyInstance, deps: RegisterRouteDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -70,7 +71,7 @@ export async function registerRoute(scope: FastifyInstance, deps: RegisterRouteD
         noStore(reply);
         return reply.code(201).send(userView(user));
       } catch (error) {
-        if (isDuplicateEmail(error)) throw emailTaken();
+        if (isDuplicateEmail(error)) throw emailAlreadyRegistered();
         throw error;
       }
     },

@@ -82,5 +82,3 @@ export const ChangePasswordBody = Type.Object({
     Type.Boolean({ description: 'true: deliver the new refresh token as the HttpOnly tw_refresh cookie' }),
   ),
 });
-
-export const ErrorBody = Type.Object({ detail: Type.String(), code: Type.String() });

@@ -8,24 +8,15 @@
 //     refresh issues the new ones; deactivation ends every session and makes every token answer
 //     "400 Inactive user"; reactivation refuses every token issued before it, then lifts the mark;
 //     deletion refuses every token the user had.
-
 import type { Tx } from '../../platform/db/index.ts';
-import { AppError } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { AuthContext } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { Revoker } from '../auth/index.ts';
+import { cannotRaiseOwnRoles, lastAdmin, userNotFound } from './users.errors.ts';
 import type { UserRow } from './users.repository.ts';
 import { deleteUser, findUser, lockActiveAdmins, updateUser } from './users.repository.ts';
 import { API_ROLES } from './users.schemas.ts';
-
-export const userNotFound = (): AppError => new AppError(404, 'USER_NOT_FOUND', 'User not found');
-const lastAdmin = (): AppError =>
-  new AppError(
-    409,
-    'LAST_ADMIN',
-    'The last active admin of a tenant cannot be removed, deactivated or demoted',
-  );
 
 export interface UserUpdate {
   full_name?: string | undefined;
@@ -91,7 +82,7 @@ export function createUserAdmin(deps: {
           tenantId: actor.tenantId,
           details: { requested_roles: update.roles },
         });
-        throw new AppError(403, 'FORBIDDEN', 'You cannot raise your own roles');
+        throw cannotRaiseOwnRoles();
       }
       const updated = await updateUser(tx, userId, {
         fullName: update.full_name,

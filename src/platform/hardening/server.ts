@@ -8,6 +8,8 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
+import type { ErrorCode } from '../errors.ts';
+import { PLATFORM_ERRORS } from '../errors.ts';
 import { createCorsPolicy } from './cors.ts';
 import { SECURITY_HEADER_LINES, SECURITY_HEADERS } from './security-headers.ts';
 
@@ -67,7 +69,7 @@ export function createServerFactory(
 }
 
 /** Writes a contract-shaped error with the security headers straight to a socket, then closes it. */
-function writeRawError(socket: Duplex, status: number, code: string, detail: string): void {
+function writeRawError(socket: Duplex, status: number, code: ErrorCode, detail: string): void {
   if (socket.writable) {
     const body = JSON.stringify({ detail, code });
     socket.write(
@@ -82,7 +84,7 @@ function writeRawError(socket: Duplex, status: number, code: string, detail: str
   socket.destroy();
 }
 
-const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+const CLIENT_ERRORS: Record<string, [number, ErrorCode, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', 'Request header fields too large'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'Request timeout'],
   HPE_INVALID_METHOD: [501, 'NOT_IMPLEMENTED', 'Method not implemented'],
@@ -114,5 +116,5 @@ export function frameworkErrors(error: Error, request: FastifyRequest, reply: Fa
     .header('x-request-id', request.id)
     .code(400)
     .type('application/json; charset=utf-8')
-    .send(JSON.stringify({ detail, code: 'BAD_REQUEST' }));
+    .send(JSON.stringify({ detail, code: PLATFORM_ERRORS.BAD_REQUEST.code }));
 }
