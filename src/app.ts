@@ -22,8 +22,8 @@ import type { Database } from './platform/db/index.ts';
 import { errorsPlugin } from './platform/errors.ts';
 import {
   clientErrorHandler,
+  createFrameworkErrors,
   createServerFactory,
-  frameworkErrors,
   hardeningPlugin,
   tlsOptions,
 } from './platform/hardening/index.ts';
@@ -72,7 +72,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     // contract-shaped answers for what Node and the router refuse before any hook runs.
     serverFactory: createServerFactory(tlsOptions(config)),
     clientErrorHandler,
-    frameworkErrors,
+    frameworkErrors: createFrameworkErrors(config),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('auth', null);

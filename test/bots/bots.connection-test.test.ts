@@ -1,21 +1,21 @@
 // Connection tests against a fake bot on 127.0.0.1 (DEBUG=true lets the service reach loopback).
 // The network guard makes any socket or DNS query beyond loopback fail in this process.
-import '../platform/fixtures/outbound/network-guard.ts';
+import '../platform/http/fixtures/network-guard.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
-import type { FakeBot, Route } from '../platform/fixtures/outbound/fake-bot-server.ts';
+import type { FakeBot, Route } from '../platform/http/fixtures/fake-bot-server.ts';
 import {
   BOT_TOKEN,
   healthRoute,
   REMOTE_SECRET,
   redirectRoute,
   startFakeBot,
-} from '../platform/fixtures/outbound/fake-bot-server.ts';
-import { networkViolations } from '../platform/fixtures/outbound/network-guard.ts';
+} from '../platform/http/fixtures/fake-bot-server.ts';
+import { networkViolations } from '../platform/http/fixtures/network-guard.ts';
 import type { Caller } from './bots.fixtures.ts';
 import { as, createBot } from './bots.fixtures.ts';
 

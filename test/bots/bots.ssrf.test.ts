@@ -1,14 +1,14 @@
 // SSRF through the API (DEBUG=false): internal targets are refused when a URL is stored and when one
 // is tested, with one uniform 422 and an `ssrf_blocked` security event. The network guard makes any
 // socket or DNS query beyond loopback fail here, so a wrong refusal cannot reach a real host.
-import '../platform/fixtures/outbound/network-guard.ts';
+import '../platform/http/fixtures/network-guard.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
-import { networkViolations } from '../platform/fixtures/outbound/network-guard.ts';
+import { networkViolations } from '../platform/http/fixtures/network-guard.ts';
 import type { Caller } from './bots.fixtures.ts';
 import { as, createBot, PUBLIC_URL, validBot } from './bots.fixtures.ts';
 

@@ -1,7 +1,7 @@
 // The bot API token is write-only and encrypted at rest: never in a response, a log line, an audit
 // record or a security event; stored as an AES-GCM envelope bound to its tenant and bot, so a copy
 // in another row does not open; legacy Fernet values of the original service still work.
-import '../platform/fixtures/outbound/network-guard.ts';
+import '../platform/http/fixtures/network-guard.ts';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -12,9 +12,9 @@ import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp, TEST_ENCRYPTION_KEY } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
-import type { FakeBot, Route } from '../platform/fixtures/outbound/fake-bot-server.ts';
-import { REMOTE_SECRET, startFakeBot } from '../platform/fixtures/outbound/fake-bot-server.ts';
-import { networkViolations } from '../platform/fixtures/outbound/network-guard.ts';
+import type { FakeBot, Route } from '../platform/http/fixtures/fake-bot-server.ts';
+import { REMOTE_SECRET, startFakeBot } from '../platform/http/fixtures/fake-bot-server.ts';
+import { networkViolations } from '../platform/http/fixtures/network-guard.ts';
 import type { Caller } from './bots.fixtures.ts';
 import { as, createBot, validBot } from './bots.fixtures.ts';
 import { SEED_KEY, SEED_TOKEN, SEED_VALUE } from './rotation.fixtures.ts';

@@ -4,7 +4,7 @@
 // answer is checked by the oracle. Replay a failure with the printed seed and path:
 //   FUZZ_SEED=<seed> FUZZ_PATH=<path> node --import tsx --test test/fuzz/fuzz.routes.test.ts
 // FUZZ_RUNS sets the number of requests (default 10,000).
-import '../platform/fixtures/outbound/network-guard.ts';
+import '../platform/http/fixtures/network-guard.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';

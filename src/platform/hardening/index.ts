@@ -13,7 +13,7 @@ import { SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from './security-headers.
 import { httpsRequired, mayUsePlainHttp } from './transport.ts';
 
 export { DOCS_CONTENT_SECURITY_POLICY } from './security-headers.ts';
-export { clientErrorHandler, createServerFactory, frameworkErrors, tlsOptions } from './server.ts';
+export { clientErrorHandler, createFrameworkErrors, createServerFactory, tlsOptions } from './server.ts';
 
 /** Longer request targets are 414 (RFC 9110 §15.5.15); Node's header limit would stop them at 16 KiB. */
 export const MAX_URL_LENGTH = 8 * 1024;

@@ -105,16 +105,20 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
  * encoding, an over-long path parameter): answer in the contract's shape, with the headers and
  * request id the hooks would have added.
  */
-export function frameworkErrors(error: Error, request: FastifyRequest, reply: FastifyReply): void {
-  const code = (error as { code?: string }).code;
-  const detail = code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad request';
-  reply.headers(SECURITY_HEADERS);
+export function createFrameworkErrors(
+  config: Pick<Config, 'corsOrigins'>,
+): (error: Error, request: FastifyRequest, reply: FastifyReply) => void {
   // The CORS grant too: an allowed origin's script reads this refusal like any other.
-  const origins = (request.server as { config?: Pick<Config, 'corsOrigins'> }).config?.corsOrigins ?? [];
-  createCorsPolicy(origins).apply(request, reply);
-  reply
-    .header('x-request-id', request.id)
-    .code(400)
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify({ detail, code: PLATFORM_ERRORS.BAD_REQUEST.code }));
+  const cors = createCorsPolicy(config.corsOrigins);
+  return (error, request, reply) => {
+    const code = (error as { code?: string }).code;
+    const detail = code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad request';
+    reply.headers(SECURITY_HEADERS);
+    cors.apply(request, reply);
+    reply
+      .header('x-request-id', request.id)
+      .code(400)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ detail, code: PLATFORM_ERRORS.BAD_REQUEST.code }));
+  };
 }
