@@ -101,7 +101,7 @@ export function buildServices(options: ServicesOptions): Services {
     ? createAlertDispatcher({
         url: config.alertWebhookUrl,
         secret: alertSecret(config.alertWebhookSecret, config.secretKey),
-        log: log,
+        log,
         metrics,
         store,
       })
@@ -159,7 +159,7 @@ export function buildServices(options: ServicesOptions): Services {
   };
   const ready = async () => {
     try {
-      // The Redis store re-seeds itself from the database on connecting (the `reseed` below) and
+      // The Redis store re-seeds itself from the database on connecting (`reseed` above) and
       // holds requests until it has: waiting for that here costs no second pass over every live
       // revocation. The in-process store is filled here.
       if (store.kind === 'redis') await store.ping();
