@@ -5,3 +5,14 @@ if (process.channel !== undefined) {
   // The channel must not keep the child alive by itself.
   process.channel.unref();
 }
+
+// A bench that measures retained memory (the flood phase) starts the child with --expose-gc and
+// asks for a full collection before each reading, so that garbage not yet collected does not pass
+// for growth.
+if (process.channel !== undefined && typeof globalThis.gc === 'function') {
+  process.on('message', (message) => {
+    if (message?.type !== 'tradewise-bench-gc') return;
+    globalThis.gc();
+    process.send?.({ type: 'tradewise-bench-gc-done' });
+  });
+}

@@ -58,9 +58,12 @@ export async function startService(
   storage?: BenchStorage,
   /** Added to (or replacing) the bench's service environment (the flood phase's webhook). */
   extraEnv: Record<string, string> = {},
+  extraNodeArgs: string[] = [],
 ) {
-  const nodeArgs =
-    options.cpuProf && storage !== undefined ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : [];
+  const nodeArgs = [
+    ...(options.cpuProf && storage !== undefined ? ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] : []),
+    ...extraNodeArgs,
+  ];
   buildBundle();
   const env = { ...(await serviceEnv(options, storage)), ...extraEnv };
   const service = await startNode(name, 'dist/main.js', env, { nodeArgs });

@@ -15,6 +15,8 @@ export interface Child {
   pid: number;
   url: string;
   stop(): Promise<void>;
+  /** A full garbage collection in the child (started with --expose-gc), resolved once it ran. */
+  collectGarbage(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -85,7 +87,19 @@ export async function startNode(
   } catch (error) {
     throw new Error(`${name}: ${(error as Error).message}`);
   }
-  return { name, pid: child.pid as number, url, stop };
+  const collectGarbage = async () => {
+    const done = new Promise<void>((resolve) => {
+      const onMessage = (message: { type?: string }) => {
+        if (message?.type !== 'tradewise-bench-gc-done') return;
+        child.off('message', onMessage);
+        resolve();
+      };
+      child.on('message', onMessage);
+    });
+    child.send({ type: 'tradewise-bench-gc' });
+    await done;
+  };
+  return { name, pid: child.pid as number, url, stop, collectGarbage };
 }
 
 /** Resident set size in MB, or undefined once the process is gone. */
