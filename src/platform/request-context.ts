@@ -21,6 +21,14 @@ declare module 'fastify' {
 
 const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/** Both ids of a request, as audit records and security events carry them. */
+export function requestIds(request: { id: string; serverRequestId: string }): {
+  requestId: string;
+  serverRequestId: string;
+} {
+  return { requestId: request.id, serverRequestId: request.serverRequestId };
+}
+
 export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
   return typeof incoming === 'string' && WELL_FORMED_ID.test(incoming) ? incoming : randomUUID();

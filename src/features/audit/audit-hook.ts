@@ -1,9 +1,11 @@
 // The audit trail's part of every tenant transaction (platform/db/tenant-transaction.ts): the
 // record of a mutating request is appended last, before commit, in the same transaction as the
 // change it describes.
+
 import type { Change, CommitHook } from '../../platform/db/tenant-transaction.ts';
 import type { Tx } from '../../platform/db/types.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import { appendAuditRecord } from './audit.repository.ts';
 
 // Audit records name fields, never values of secrets (OWASP ASVS 4.0.3 V7.1.1). Handlers pass field
@@ -34,8 +36,7 @@ export function auditHook(metrics: Metrics): CommitHook {
         route,
         path,
         status,
-        requestId: request.id,
-        serverRequestId: request.serverRequestId,
+        ...requestIds(request),
         action: note?.action ?? `${request.method} ${route}`,
         resourceType: note?.resourceType ?? null,
         resourceId: note?.resourceId ?? null,

@@ -3,8 +3,10 @@
 // revoked by its jti nor by a per-user "revoked before" mark, whose user is active. Every refusal
 // is a 401 with one fixed message and a security event; the revocation state costs one store
 // round trip, and an unreachable store means 503, never "allow".
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { notAuthenticated } from '../../platform/errors.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import type { StateStore } from '../../platform/store/index.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { RequestGate } from '../protection/index.ts';
@@ -49,8 +51,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
         type: error.reason,
         description: error.reason === 'token_expired' ? 'JWT token has expired' : 'Invalid JWT token',
         ip: request.ip,
-        requestId: request.id,
-        serverRequestId: request.serverRequestId,
+        ...requestIds(request),
       });
       throw notAuthenticated();
     }
@@ -70,8 +71,7 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
       ip: request.ip,
       userId: claims.user_id,
       tenantId: claims.tenant_id,
-      requestId: request.id,
-      serverRequestId: request.serverRequestId,
+      ...requestIds(request),
     };
     if (jtiRevoked === true || revokedByMark(issuedAtMs(claims), revokedBefore as string | null)) {
       await deps.securityEvents.record({
@@ -116,8 +116,7 @@ export function requireRole(role: string, securityEvents: SecurityEventRecorder)
       ip: request.ip,
       userId: auth.userId,
       tenantId: auth.tenantId,
-      requestId: request.id,
-      serverRequestId: request.serverRequestId,
+      ...requestIds(request),
       details: { route: request.routeOptions.url, method: request.method },
     });
     throw notEnoughPermissions();

@@ -5,6 +5,7 @@
 // cost (a dummy hash for an unknown e-mail), one lookup and one security event. A correct password
 // of a deactivated account gets the seed's "400 Inactive user" — only to someone who knows the
 // password. A hash made at a lower cost (or not $2b$) is replaced on the way in (ASVS 2.4.x).
+
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
@@ -16,6 +17,7 @@ import {
   verifyAgainstDummy,
   verifyPassword,
 } from '../../platform/passwords/index.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { LoginAttempt, LoginHooks } from '../protection/index.ts';
 import { normaliseEmail } from './account-input.ts';
@@ -61,8 +63,7 @@ export function createLoginService(deps: {
           usernameHash: deps.usernameHash(email),
           device: deps.deviceCookies.verify(deviceCookie(request), email),
           ip: request.ip,
-          requestId: request.id,
-          serverRequestId: request.serverRequestId,
+          ...requestIds(request),
           userAgent: clientInfo(request).userAgent ?? undefined,
           context: 'login',
         };
@@ -89,8 +90,7 @@ export function createLoginService(deps: {
             description: 'Inactive user attempted to log in',
             ip: request.ip,
             ...who,
-            requestId: request.id,
-            serverRequestId: request.serverRequestId,
+            ...requestIds(request),
           });
           throw inactiveUser();
         }

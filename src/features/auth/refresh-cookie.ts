@@ -5,9 +5,11 @@
 //   - an allowed Origin (or, without Origin, Referer): CORS_ORIGINS or the request's own origin.
 // SameSite=Strict on both cookies is a third, browser-side layer. Bearer-token requests need none
 // of this: a browser never attaches an Authorization header on its own.
+
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import { csrfCheckFailed } from './auth.errors.ts';
 
@@ -98,8 +100,7 @@ export async function requireCsrfProof(
     type: 'unauthorized_access_attempt',
     description: 'Cookie-authenticated request without CSRF proof',
     ip: request.ip,
-    requestId: request.id,
-    serverRequestId: request.serverRequestId,
+    ...requestIds(request),
     details: { route: request.routeOptions.url, origin_ok: originOk, csrf_token_ok: tokenOk },
   });
   throw csrfCheckFailed();

@@ -10,6 +10,7 @@ import type { Database } from '../../platform/db/index.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { ErrorBody, internalError, notAuthenticated, ValidationFailed } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import type { SecurityEventRecorder, SecurityEventType } from '../audit/index.ts';
 import { inactiveUser } from './auth.errors.ts';
 import { RefreshBody, TokenResponse } from './auth.schemas.ts';
@@ -72,8 +73,7 @@ export async function refreshRoute(
       ip: request.ip,
       userId: outcome.userId,
       tenantId,
-      requestId: request.id,
-      serverRequestId: request.serverRequestId,
+      ...requestIds(request),
       details: {
         token_type: 'refresh',
         ...(context.sessionId && tenantId ? { session_id: context.sessionId } : {}),

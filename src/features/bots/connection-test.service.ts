@@ -2,6 +2,7 @@
 // connection test each time one is used (OWASP ASVS 5.0 V1.3.6: checked again at use, since DNS
 // answers and the DEBUG setting may have changed since). A refusal is one uniform 422 and an
 // `ssrf_blocked` security event carrying the reason; the token is never part of either.
+
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { ConnectionTestResult } from '../../platform/http/index.ts';
@@ -13,6 +14,7 @@ import {
   testConnection,
 } from '../../platform/http/index.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import { urlNotAllowed } from './bots.errors.ts';
 
@@ -60,8 +62,7 @@ export function createConnectionTester(deps: ConnectionTestDeps): ConnectionTest
       ip: request.ip,
       userId: request.auth?.userId,
       tenantId: request.auth?.tenantId,
-      requestId: request.id,
-      serverRequestId: request.serverRequestId,
+      ...requestIds(request),
       details: { reason: error.reason, host: hostOf(url), ...context },
     });
     return urlNotAllowed();

@@ -4,6 +4,7 @@
 // proxy on this machine forwards a remote client). Every refusal is an
 // `unauthorized_access_attempt`: the deployment's proxy never forwards /metrics, so a refused
 // scrape comes from inside the network and deserves a look.
+
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -12,6 +13,7 @@ import { type AppError, notAuthenticated, serviceUnavailable } from '../../platf
 import { IMPLEMENTED_METHODS } from '../../platform/hardening/methods.ts';
 import { isLoopback } from '../../platform/hardening/transport.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import { metricsLoopbackOnly } from './ops.errors.ts';
 
@@ -72,8 +74,7 @@ export async function metricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps
       type: 'unauthorized_access_attempt',
       description: 'Metrics read refused',
       ip: request.ip,
-      requestId: request.id,
-      serverRequestId: request.serverRequestId,
+      ...requestIds(request),
       details: { endpoint: '/metrics', reason },
     });
     throw error;

@@ -7,10 +7,12 @@
 // Routes marked `probe` (/health, /ready, /metrics) are never refused by a block or a limit:
 // probes and scrapers come from fixed addresses (CONTRACT.md). Refusals are recorded every time;
 // the recorder's flood rule keeps a knocking client from turning each knock into a stored row.
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import { clientKey } from '../../platform/client-key.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import type { Counter, StateStore, StoreOp, StoreResult } from '../../platform/store/index.ts';
 import { StoreUnavailableError } from '../../platform/store/index.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
@@ -120,8 +122,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
 
   const base = (request: FastifyRequest, subject?: GateSubject) => ({
     ip: request.ip,
-    requestId: request.id,
-    serverRequestId: request.serverRequestId,
+    ...requestIds(request),
     userId: subject?.userId,
     tenantId: subject?.tenantId,
   });

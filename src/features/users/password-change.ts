@@ -15,6 +15,7 @@ import { ValidationFailed } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { hashPassword, verifyPassword } from '../../platform/passwords/index.ts';
 import type { AuthContext } from '../../platform/request-auth.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import type { AuthServices } from '../auth/index.ts';
 import {
   acceptNewPassword,
@@ -60,8 +61,7 @@ export async function changePassword(
     // Hashed as login hashes what it is typed, so both count against the same account.
     usernameHash: services.usernameHash(normaliseEmail(auth.email)),
     ip: request.ip,
-    requestId: request.id,
-    serverRequestId: request.serverRequestId,
+    ...requestIds(request),
     userAgent: clientInfo(request).userAgent ?? undefined,
     context: 'password_change',
   };

@@ -8,9 +8,11 @@
 //     refresh issues the new ones; deactivation ends every session and makes every token answer
 //     "400 Inactive user"; reactivation refuses every token issued before it, then lifts the mark;
 //     deletion refuses every token the user had.
+
 import type { Tx } from '../../platform/db/index.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { AuthContext } from '../../platform/request-auth.ts';
+import { requestIds } from '../../platform/request-context.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { Revoker } from '../auth/index.ts';
 import { cannotRaiseOwnRoles, lastAdmin, userNotFound } from './users.errors.ts';
@@ -76,8 +78,7 @@ export function createUserAdmin(deps: {
           type: 'unauthorized_access_attempt',
           description: 'User attempted to raise their own roles',
           ip: request.ip,
-          requestId: request.id,
-          serverRequestId: request.serverRequestId,
+          ...requestIds(request),
           userId: actor.userId,
           tenantId: actor.tenantId,
           details: { requested_roles: update.roles },
