@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { QuickstartResult } from '../../clients/typescript/examples/quickstart.ts';
@@ -58,12 +61,34 @@ describe('the TypeScript client in clients/typescript', () => {
     );
   });
 
+  test("an answer that is not the API's (a proxy's error page) still gives a TradeWiseApiError with the status line", async () => {
+    const proxy = createServer((_request, response) => {
+      response.writeHead(502, { 'Content-Type': 'text/html' }).end('<html><body>Bad Gateway</body></html>');
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    try {
+      const { port } = proxy.address() as AddressInfo;
+      const client = createTradeWiseClient({ baseUrl: `http://127.0.0.1:${port}` });
+      const error = await caught(unwrap(client.GET('/api/v1/users/me')));
+      assert.equal(error.status, 502);
+      assert.equal(error.code, undefined);
+      assert.equal(error.detail, '502 Bad Gateway');
+      assert.deepEqual(error.issues, []);
+      assert.equal(error.requestId, undefined);
+    } finally {
+      proxy.close();
+      proxy.closeAllConnections();
+    }
+  });
+
   describe('against the service listening on 127.0.0.1', () => {
     let service: TestApp;
     let baseUrl: string;
 
     before(async () => {
-      service = await buildTestApp();
+      // One connection test a minute: the third test below reads the limit's 429.
+      service = await buildTestApp({ TEST_CONNECTION_RATE_LIMIT: '1/minute' });
       baseUrl = await service.app.listen({ host: '127.0.0.1', port: 0 });
     });
     after(async () => {
@@ -153,6 +178,33 @@ describe('the TypeScript client in clients/typescript', () => {
       assert.equal(missing.status, 404);
       assert.equal(missing.code, 'BOT_NOT_FOUND');
       assert.equal(missing.detail, 'Bot not found');
+    });
+
+    test("a rate limit's 429 tells how long to wait in retryAfterSeconds", async () => {
+      const email = `client-limits-${randomUUID()}@example.com`;
+      const password = 'Client-limits-2026!';
+      const client = createTradeWiseClient({ baseUrl });
+      await unwrap(
+        client.POST('/api/v1/auth/register', { body: { email, password, full_name: 'Client Limits' } }),
+      );
+      const tokens = await unwrap(client.POST('/api/v1/auth/token', { body: { username: email, password } }));
+      assert.ok('access_token' in tokens);
+      client.setAccessToken(tokens.access_token);
+      // A loopback URL is refused before any connection is made; the second try is over the limit.
+      const body = { api_url: 'http://127.0.0.1:9/', api_token: 'token-0123456789' };
+      const refused = await caught(unwrap(client.POST('/api/v1/external-bots/test-connection', { body })));
+      assert.equal(refused.status, 422);
+      assert.equal(refused.retryAfterSeconds, undefined);
+
+      const limited = await caught(unwrap(client.POST('/api/v1/external-bots/test-connection', { body })));
+      assert.equal(limited.status, 429);
+      assert.equal(typeof limited.code, 'string');
+      assert.ok(
+        limited.retryAfterSeconds !== undefined &&
+          limited.retryAfterSeconds > 0 &&
+          limited.retryAfterSeconds <= 60,
+        `Retry-After read as ${limited.retryAfterSeconds}`,
+      );
     });
   });
 });
