@@ -3,6 +3,8 @@
  * Do not make direct changes to the file.
  */
 
+// From the service's /openapi.json: `npm run client:generate` rewrites this file.
+
 export interface paths {
     "/api/v1/admin/audit-log": {
         parameters: {
