@@ -36,9 +36,15 @@ describe('the TypeScript client in clients/typescript', () => {
   test('its committed types are what the OpenAPI document of the service generates now', async () => {
     const fresh = await generateSchema();
     const committed = readFileSync(SCHEMA_FILE, 'utf8');
-    assert.ok(
-      fresh === committed,
-      'clients/typescript/src/schema.ts differs from what the routes generate: run `npm run client:generate` and commit the result',
+    if (fresh === committed) return;
+    const [now, then] = [fresh.split('\n'), committed.split('\n')];
+    // The first line that differs (past the end of the shorter text when one is the other's start).
+    const differing = now.findIndex((text, index) => text !== then[index]);
+    const line = differing === -1 ? now.length : differing;
+    assert.fail(
+      'clients/typescript/src/schema.ts differs from what the routes generate: run `npm run client:generate` ' +
+        `and commit the result (first difference at line ${line + 1}: generated ${JSON.stringify(now[line] ?? '(end of file)')}, ` +
+        `committed ${JSON.stringify(then[line] ?? '(end of file)')})`,
     );
   });
 
