@@ -96,7 +96,7 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
     },
     async (request, reply) => {
       await deps.inTenant(request, (tx) => cancel(tx, authOf(request).userId, request.params.id));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }
