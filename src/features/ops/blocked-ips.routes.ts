@@ -8,7 +8,7 @@ import { ListQuery, NextCursor } from '../../platform/pagination.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import type { IpBlocks } from '../protection/index.ts';
-import { noBlockForAddress } from './ops.errors.ts';
+import { noBlockForAddress } from './ops.refusals.ts';
 
 /** What the operator IP-block routes use. */
 export interface BlockedIpRouteDeps {
