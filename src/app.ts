@@ -14,6 +14,7 @@ import { healthRoutes } from './features/ops/health.routes.ts';
 import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.ts';
 import { opsSecurityEventRoutes } from './features/ops/security-events.routes.ts';
 import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts';
+import { tenantRoutes } from './features/tenants/tenants.routes.ts';
 import { adminUserRoutes } from './features/users/admin.routes.ts';
 import { meRoutes } from './features/users/me.routes.ts';
 import { registerRoute } from './features/users/register.routes.ts';
@@ -131,6 +132,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         // authenticated routes:
         await authenticated.register(logoutAllRoute, deps);
         await authenticated.register(meRoutes, deps);
+        await authenticated.register(tenantRoutes, deps);
         await authenticated.register(adminUserRoutes, deps);
         await authenticated.register(botRoutes, deps);
         await authenticated.register(subscriptionRoutes, deps);

@@ -53,6 +53,15 @@ export interface Keyset {
   id: string;
 }
 
+/**
+ * A position in (instant, text key) order, for a table keyed by text instead of a uuid (IP blocks:
+ * blocked_at and the address): the instant in microseconds since the epoch.
+ */
+export interface TextKeyset {
+  atUs: bigint;
+  key: string;
+}
+
 /** A listing's cursor: writes its positions, and reads back only what it wrote. */
 export interface Cursor<P> {
   readonly listing: string;
@@ -106,6 +115,16 @@ const idFields: Fields<string> = {
   read: ([id = '']) => (LOWER_UUID.test(id) ? id : undefined),
 };
 
+/** The key may itself hold dots (an IPv4 address): every field after the instant is the key. */
+const textKeysetFields = (isKey: (key: string) => boolean): Fields<TextKeyset> => ({
+  write: (position) => [String(position.atUs), position.key],
+  read: ([us = '', ...parts]) => {
+    const atUs = micros(us);
+    const key = parts.join('.');
+    return atUs !== undefined && isKey(key) ? { atUs, key } : undefined;
+  },
+});
+
 /** The text a cursor carries, when it is base64url in its one spelling (and valid UTF-8). */
 export function cursorText(cursor: string): string | undefined {
   if (!BASE64URL.test(cursor)) return undefined;
@@ -153,6 +172,15 @@ export const sequenceCursor = (listing: string, legacy?: LegacyReader<number>): 
 export const idCursor = (listing: string, legacy?: LegacyReader<string>): Cursor<string> =>
   defineCursor(listing, idFields, legacy);
 
+/** A listing in (instant, text key) order; a cursor carries only keys `isKey` accepts. */
+export const textKeysetCursor = (listing: string, isKey: (key: string) => boolean): Cursor<TextKeyset> =>
+  defineCursor(listing, textKeysetFields(isKey));
+
+/** The text keyset position of a row: its instant as PostgreSQL's text, and its key. */
+export function textKeysetOf(instantText: string, key: string): TextKeyset {
+  return { atUs: epochMicrosExact(instantText), key };
+}
+
 /** The keyset position of a row: its id and its created_at as PostgreSQL's text. */
 export function keysetOf(createdAtText: string, id: string): Keyset {
   return { createdUs: epochMicrosExact(createdAtText), id };
@@ -196,17 +224,40 @@ export function keysetSql(
   first: number,
   direction: 'ascending' | 'descending' = 'ascending',
 ): { after: string; order: string } {
-  const created = `${table}.created_at`;
+  return orderSql(`${table}.created_at`, `${table}.id`, 'uuid', first, direction);
+}
+
+/** keysetSql for a TextKeyset listing: `instant` and `key` are qualified column names. */
+export function textKeysetSql(
+  columns: { instant: string; key: string },
+  first: number,
+  direction: 'ascending' | 'descending' = 'ascending',
+): { after: string; order: string } {
+  return orderSql(columns.instant, columns.key, 'text', first, direction);
+}
+
+function orderSql(
+  instantColumn: string,
+  keyColumn: string,
+  keyType: 'uuid' | 'text',
+  first: number,
+  direction: 'ascending' | 'descending',
+): { after: string; order: string } {
   const us = `$${first}::bigint`;
   const instant = `(timestamptz 'epoch' + (${us} / 1000000) * interval '1 second' + (${us} % 1000000) * interval '1 microsecond')`;
   const [compare, order] = direction === 'ascending' ? ['>', ''] : ['<', ' DESC'];
   return {
-    after: `(${created}, ${table}.id) ${compare} (${instant}, $${first + 1}::uuid)`,
-    order: `ORDER BY ${created}${order}, ${table}.id${order}`,
+    after: `(${instantColumn}, ${keyColumn}) ${compare} (${instant}, $${first + 1}::${keyType})`,
+    order: `ORDER BY ${instantColumn}${order}, ${keyColumn}${order}`,
   };
 }
 
 /** The parameters of keysetSql's condition: microseconds as decimal text (exact), then the id. */
 export function keysetParams(position: Keyset): [string, string] {
   return [String(position.createdUs), position.id];
+}
+
+/** The parameters of textKeysetSql's condition. */
+export function textKeysetParams(position: TextKeyset): [string, string] {
+  return [String(position.atUs), position.key];
 }

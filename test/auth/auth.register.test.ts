@@ -117,10 +117,19 @@ describe('POST /auth/register', () => {
         'Password must be at least 8 characters long',
         'Password must contain at least one uppercase letter',
         'Password must contain at least one digit',
-        'Password must contain at least one special character',
+        'Password must contain at least one special character: !@#$%^&*(),.?":{}|<>',
       ],
     );
     for (const issue of body.detail) assert.deepEqual(issue.loc, ['body', 'password']);
+  });
+
+  test('a password whose only symbol is a hyphen is told which characters count as special', async () => {
+    const res = await post({ email: uniqueEmail(), password: 'Kelp-Moth-2024', full_name: 'X' });
+    assert.equal(res.statusCode, 422);
+    assert.deepEqual(
+      res.json().detail.map((d: { msg: string }) => d.msg),
+      ['Password must contain at least one special character: !@#$%^&*(),.?":{}|<>'],
+    );
   });
 
   test('a password over 72 bytes is refused rather than silently truncated', async () => {

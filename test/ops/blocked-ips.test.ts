@@ -1,6 +1,7 @@
 // Operators list and lift platform-wide IP blocks; tenant admins cannot.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
@@ -77,6 +78,81 @@ describe('operator IP-block routes', () => {
     });
     assert.equal(bad.statusCode, 422);
     assert.deepEqual(bad.json().detail[0].loc, ['path', 'ip']);
+  });
+
+  const listPage = (query = '') =>
+    t.app.inject({ method: 'GET', url: `/api/v1/ops/blocked-ips${query}`, headers: operator.headers });
+
+  /** Every page from `limit`, followed to the end: the items in order and the pages' sizes. */
+  async function walk(limit: number) {
+    const items: { ip: string }[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `?limit=${limit}${cursor === null ? '' : `&cursor=${cursor}`}`;
+      const res = await listPage(query);
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json() as { items: { ip: string }[]; next_cursor: string | null };
+      assert.deepEqual(Object.keys(body).sort(), ['items', 'next_cursor']);
+      items.push(...body.items);
+      sizes.push(body.items.length);
+      cursor = body.next_cursor;
+    } while (cursor !== null);
+    return { items, sizes };
+  }
+
+  test('the list paginates like every list: ?limit=, ?cursor=, {items, next_cursor}, newest first', async () => {
+    const { createIpBlocks } = await import('../../src/features/protection/ip-blocks.ts');
+    const blocks = createIpBlocks({ db: t.db, store: t.store });
+    const ips = [testIp(), testIp(), '2001:db8:16:4::1'];
+    for (const ip of ips) await blocks.block(ip, 600, 'brute_force_detected');
+    const keys = [ips[0], ips[1], '2001:db8:16:4::/64'];
+
+    const { items, sizes } = await walk(1);
+    assert.ok(sizes.every((size) => size === 1));
+    const seen = items.map((b) => b.ip).filter((ip) => keys.includes(ip));
+    assert.deepEqual(seen, [...keys].reverse(), 'each block once, the newest first');
+  });
+
+  test('blocks made in the same microsecond are each listed once, the address breaking the tie', async () => {
+    const { createIpBlocks } = await import('../../src/features/protection/ip-blocks.ts');
+    const blocks = createIpBlocks({ db: t.db, store: t.store });
+    const ips = [testIp(), testIp(), testIp(), testIp()];
+    for (const ip of ips) await blocks.block(ip, 600, 'brute_force_detected');
+    await t.db.withOwner((q) =>
+      q.query("UPDATE ip_blocks SET blocked_at = now() + interval '1 minute' WHERE ip = ANY($1)", [ips]),
+    );
+    const { items } = await walk(3);
+    const seen = items.map((b) => b.ip).filter((ip) => ips.includes(ip));
+    assert.deepEqual(seen, [...ips].sort().reverse());
+  });
+
+  test('without ?limit= a page holds 50 blocks and a cursor to the rest', async () => {
+    const { createIpBlocks } = await import('../../src/features/protection/ip-blocks.ts');
+    const blocks = createIpBlocks({ db: t.db, store: t.store });
+    for (let i = 0; i < 51; i++) await blocks.block(testIp(), 600, 'brute_force_detected');
+    const page = (await listPage()).json();
+    assert.equal(page.items.length, 50);
+    assert.equal(typeof page.next_cursor, 'string');
+  });
+
+  test('a bad limit or a cursor this listing did not issue is a 422 at its query field', async () => {
+    const bots = Buffer.from('bots.1764750000000000.00000000-0000-4000-8000-000000000000').toString(
+      'base64url',
+    );
+    const notAnAddress = Buffer.from('blocked-ips.1764750000000000.not-an-ip').toString('base64url');
+    for (const [query, field] of [
+      ['?limit=0', 'limit'],
+      ['?limit=101', 'limit'],
+      ['?limit=ten', 'limit'],
+      [`?cursor=${bots}`, 'cursor'],
+      [`?cursor=${notAnAddress}`, 'cursor'],
+      ['?cursor=%00', 'cursor'],
+    ] as const) {
+      const res = await listPage(query);
+      assert.equal(res.statusCode, 422, query);
+      assert.deepEqual(res.json().detail[0].loc, ['query', field], query);
+    }
   });
 
   test('without a token the routes answer 401', async () => {

@@ -5,7 +5,9 @@
 // so a bots cursor on /subscriptions was a silently wrong page.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createIpBlocks } from '../../src/features/protection/ip-blocks.ts';
 import { as, validBot } from '../bots/bots.fixtures.ts';
+import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp, serverShape } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
@@ -49,7 +51,10 @@ describe(`a cursor of one listing is a 422 on every other (${shape})`, () => {
       'audit log': '/api/v1/admin/audit-log?limit=1',
       'security events': '/api/v1/admin/security-events?limit=1',
       'ops security events': `/api/v1/ops/security-events?limit=1&tenant_id=${admin.tenantId}`,
+      'blocked ips': '/api/v1/ops/blocked-ips?limit=1',
     });
+    const blocks = createIpBlocks({ db: t.db, store: t.store });
+    for (let i = 0; i < 2; i++) await blocks.block(testIp(), 600, 'brute_force_detected');
     for (const [name, url] of Object.entries(listings)) {
       const res = await t.app.inject({ method: 'GET', url, headers: admin.headers });
       assert.equal(res.statusCode, 200, `${name}: ${res.body}`);
@@ -99,7 +104,8 @@ describe(`a cursor of one listing is a 422 on every other (${shape})`, () => {
     for (const name of ['security events', 'ops security events']) {
       old[name] = b64(`v2.e.${decoded(cursors[name] as string)[1]}`);
     }
-    for (const [name, url] of Object.entries(listings)) {
+    // Blocked IPs paginate since issue 16: no cursor of theirs was ever issued in an older form.
+    for (const [name, url] of Object.entries(listings).filter(([name]) => name !== 'blocked ips')) {
       const get = (cursor: string) =>
         t.app.inject({ method: 'GET', url: `${url}&cursor=${cursor}`, headers: admin.headers });
       const [now, before] = [await get(cursors[name] as string), await get(old[name] as string)];

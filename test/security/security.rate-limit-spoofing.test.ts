@@ -4,6 +4,7 @@
 // the X-Forwarded-For rules on a probe route; this file tries every header on the real routes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { PASSWORD, uniqueEmail } from '../auth/support.ts';
 import { testIp } from '../helpers/addresses.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
@@ -38,7 +39,12 @@ const limitedRequests = (user: TestIdentity) =>
       url: '/api/v1/auth/token',
       payload: { username: user.email, password: 'Wrong-pass-1!' },
     },
-    { method: 'POST', url: '/api/v1/auth/register', payload: { email: 'x' } },
+    // Valid registrations (201, then 409s): only attempts that could create an account count.
+    {
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: uniqueEmail('spoof'), password: PASSWORD, full_name: 'Spoof Test' },
+    },
     { method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: 'not-a-token' } },
     {
       method: 'POST',

@@ -48,16 +48,19 @@ describe('subscriptions', () => {
     assert.deepEqual(dup.json(), { detail: 'Already subscribed to this bot', code: 'ALREADY_SUBSCRIBED' });
   });
 
-  test('DELETE cancels: 200 with status cancelled, idempotent, and a new subscription is then allowed', async () => {
+  test('DELETE cancels: 204 with no body, idempotent, and a new subscription is then allowed', async () => {
     const bot = await createBot(api);
     const sub = (await api.post('/subscriptions', { bot_id: bot, plan: 'free' })).json();
     const res = await api.delete(`/subscriptions/${sub.id}`);
-    assert.equal(res.statusCode, 200);
-    assert.equal(res.json().status, 'cancelled');
-    assert.ok(!Number.isNaN(Date.parse(res.json().cancelled_at)));
+    assert.equal(res.statusCode, 204);
+    assert.equal(res.body, '');
+    const cancelled = (await api.get(`/subscriptions/${sub.id}`)).json();
+    assert.equal(cancelled.status, 'cancelled');
+    assert.ok(!Number.isNaN(Date.parse(cancelled.cancelled_at)));
     const again = await api.delete(`/subscriptions/${sub.id}`);
-    assert.equal(again.statusCode, 200);
-    assert.equal(again.json().cancelled_at, res.json().cancelled_at);
+    assert.equal(again.statusCode, 204);
+    assert.equal(again.body, '');
+    assert.equal((await api.get(`/subscriptions/${sub.id}`)).json().cancelled_at, cancelled.cancelled_at);
     const renewed = await api.post('/subscriptions', { bot_id: bot, plan: 'pro' });
     assert.equal(renewed.statusCode, 201);
     assert.notEqual(renewed.json().id, sub.id);

@@ -1,7 +1,7 @@
 // The auth feature's public surface: account input (the fields a person types, their checks),
 // credentials and sessions, token answers, revocation.
 
-export { Email, FullName, Password, TenantName } from './account.schemas.ts';
+export { Email, FullName, NewPassword, Password, TenantName } from './account.schemas.ts';
 export { acceptEmail, acceptName, acceptNewPassword, normaliseEmail } from './account-input.ts';
 export { TokenResponse } from './auth.schemas.ts';
 export type { AuthServices } from './auth.services.ts';

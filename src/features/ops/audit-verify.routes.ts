@@ -18,8 +18,8 @@ import {
   VerifyResponse,
   verifyAndRecordPoint,
 } from '../audit/index.ts';
+import { tenantNotFound } from '../tenants/index.ts';
 import { tenantExists } from '../users/index.ts';
-import { tenantNotFound } from './ops.errors.ts';
 
 /** What the operators' full audit verification uses. */
 export interface OpsAuditVerifyRouteDeps {

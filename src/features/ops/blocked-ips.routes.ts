@@ -3,11 +3,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { clientKey, isClientKey } from '../../platform/client-key.ts';
-import { ValidationFailed } from '../../platform/errors.ts';
+import { ErrorBody, ValidationFailed } from '../../platform/errors.ts';
+import { ListQuery, NextCursor } from '../../platform/pagination.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import type { IpBlocks } from '../protection/index.ts';
-import { noBlockForAddress } from './ops.errors.ts';
+import { noBlockForAddress } from './ops.refusals.ts';
 
 /** What the operator IP-block routes use. */
 export interface BlockedIpRouteDeps {
@@ -31,11 +32,25 @@ export async function blockedIpRoutes(app: FastifyInstance, deps: BlockedIpRoute
       preHandler: operatorOnly,
       schema: {
         tags: ['operations'],
+        summary: 'List the active IP blocks (operators)',
+        description:
+          'Platform-wide IP blocks in force, newest first, paginated like every list: `?limit=` ' +
+          "(1-100, default 50) and the opaque `?cursor=` from the previous page's `next_cursor` " +
+          '(null on the last page); a cursor this listing did not issue is a 422. An IPv6 client ' +
+          'is blocked by its /64 prefix, shown as `<prefix>::/64`. Role `operator` only: anyone ' +
+          'else gets 403 and an `unauthorized_access_attempt` event.',
         security: [{ bearerAuth: [] }],
-        response: { 200: Type.Object({ items: Type.Array(IpBlock) }) },
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(IpBlock), next_cursor: NextCursor }),
+          403: ErrorBody,
+        },
       },
     },
-    async () => ({ items: await deps.ipBlocks.list() }),
+    async (request) => {
+      const { limit, cursor } = request.query as { limit: number; cursor?: string };
+      return deps.ipBlocks.page({ limit, cursor });
+    },
   );
 
   app.delete(
@@ -44,9 +59,14 @@ export async function blockedIpRoutes(app: FastifyInstance, deps: BlockedIpRoute
       preHandler: operatorOnly,
       schema: {
         tags: ['operations'],
+        summary: 'Lift an IP block (operators)',
+        description:
+          'Lifts the block on the address (an IPv6 address: the block on its /64) on every instance ' +
+          'at once: 204. An address that is not blocked is a 404 ' +
+          '`NOT_FOUND`; one that is no address a 422 at `path.ip`. Role `operator` only.',
         security: [{ bearerAuth: [] }],
         params: Type.Object({ ip: Type.String({ maxLength: 64 }) }),
-        response: { 204: Type.Null() },
+        response: { 204: Type.Null(), 403: ErrorBody, 404: ErrorBody },
       },
     },
     async (request, reply) => {

@@ -15,7 +15,7 @@ import { isLoopback } from '../../platform/hardening/transport.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { requestIds } from '../../platform/request-context.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
-import { metricsLoopbackOnly } from './ops.errors.ts';
+import { metricsLoopbackOnly } from './ops.refusals.ts';
 
 /** What /metrics uses. */
 export interface MetricsRouteDeps {

@@ -4,11 +4,19 @@
 // table whenever it may have lost data. A block whose database write failed is nowhere; one whose
 // store write failed is in force as soon as the store's re-seed runs (it asks for one itself).
 
-import { clientKey } from '../../platform/client-key.ts';
+import { clientKey, isClientKey } from '../../platform/client-key.ts';
 import type { Database } from '../../platform/db/index.ts';
+import type { Page } from '../../platform/pagination.ts';
+import { textKeysetCursor, textKeysetOf, toPage } from '../../platform/pagination.ts';
 import type { StateStore } from '../../platform/store/index.ts';
 import type { IpBlockRow } from './ip-blocks.repository.ts';
-import { activeBlocks, deleteBlock, deleteExpiredBlocks, upsertBlock } from './ip-blocks.repository.ts';
+import {
+  activeBlocks,
+  activeBlocksPage,
+  deleteBlock,
+  deleteExpiredBlocks,
+  upsertBlock,
+} from './ip-blocks.repository.ts';
 
 // Hash-tagged with the client key, like the per-IP route limits (rate-limits.ts): a public request's
 // checks share one Redis Cluster slot. The prefix is mirrored by the store (read on every request).
@@ -24,12 +32,18 @@ export interface IpBlock {
 
 export interface IpBlocks {
   block(ip: string, seconds: number, reason: string): Promise<IpBlock>;
+  /** Every active block, newest first (the command line's list-blocked-ips). */
   list(): Promise<IpBlock[]>;
+  /** One page of the same list (GET /ops/blocked-ips); a cursor it did not issue is a 422. */
+  page(query: { limit: number; cursor?: string | undefined }): Promise<Page<IpBlock>>;
   /** Lifts the block on `ip` (an address or a /64 key); false when there was none. */
   lift(ip: string): Promise<boolean>;
   /** Copies the durable blocks into `store` (default: the app's store): start-up and re-seeds. */
   restore(store?: StateStore): Promise<number>;
 }
+
+/** Positions in (blocked_at, address) order; a cursor names an address or a /64 key, nothing else. */
+const blockCursor = textKeysetCursor('blocked-ips', isClientKey);
 
 export function createIpBlocks(deps: { db: Database; store: StateStore }): IpBlocks {
   // Blocks belong to no tenant: the platform context (no tenant set).
@@ -52,6 +66,11 @@ export function createIpBlocks(deps: { db: Database; store: StateStore }): IpBlo
     async list() {
       const rows = await db.withTenant(null, (tx) => activeBlocks(tx));
       return rows.map(toBlock);
+    },
+    async page({ limit, cursor }) {
+      const after = blockCursor.decode(cursor);
+      const rows = await db.withTenant(null, (tx) => activeBlocksPage(tx, { limit: limit + 1, after }));
+      return toPage(rows, limit, blockCursor, (row) => textKeysetOf(row.cursor_key, row.ip), toBlock);
     },
     async lift(ip) {
       const key = clientKey(ip);

@@ -7,6 +7,9 @@
 // Routes marked `probe` (/health, /ready, /metrics) are never refused by a block or a limit:
 // probes and scrapers come from fixed addresses (CONTRACT.md). Refusals are recorded every time;
 // the recorder's flood rule keeps a knocking client from turning each knock into a stored row.
+// A limit that only requests past validation may use (registration: an attempt that could create
+// an account) is counted by the handler through `consume`, in a second round trip; such a route
+// also declares a looser limit in its config, counted here, so that no flood is unbounded.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
@@ -26,6 +29,7 @@ import { blockRetrySeconds, rateLimitHeaders, slidingWindow, userLimitHeaders } 
 export type LimiterName =
   | 'login'
   | 'register'
+  | 'registerAttempts'
   | 'refresh'
   | 'logout'
   | 'testConnection'
@@ -62,6 +66,12 @@ export interface RequestGate {
   plan(request: FastifyRequest, reply: FastifyReply, subject?: GateSubject): GatePlan;
   /** onRequest hook for everything outside the authenticated context. */
   publicHook(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /**
+   * Counts the request against per-IP limits now, from its handler: a 429 (with the headers and
+   * the `rate_limited` event of the hook's) when one is exceeded. The response's RateLimit headers
+   * then list these limits beside the ones its config counted.
+   */
+  consume(request: FastifyRequest, reply: FastifyReply, names: readonly LimiterName[]): Promise<void>;
 }
 
 export interface RequestGateDeps {
@@ -101,12 +111,21 @@ function usageCrossing(store: StateStore, windowMs: number) {
   };
 }
 
+/** REGISTER_RATE_LIMIT counts attempts that could create an account; every attempt has ten times that. */
+export const REGISTER_ATTEMPTS_FACTOR = 10;
+
 export function createRequestGate(deps: RequestGateDeps): RequestGate {
   const now = deps.now ?? Date.now;
   const { config } = deps;
   const limiters: Record<LimiterName, SlidingWindow> = {
     login: slidingWindow('login', config.loginRateLimit),
     register: slidingWindow('register', config.registerRateLimit),
+    // Every registration request, malformed or not, before any parsing: ten times
+    // REGISTER_RATE_LIMIT in its window, a bound on floods that leaves room for mistakes.
+    registerAttempts: slidingWindow('register-attempts', {
+      limit: config.registerRateLimit.limit * REGISTER_ATTEMPTS_FACTOR,
+      windowMs: config.registerRateLimit.windowMs,
+    }),
     refresh: slidingWindow('refresh', config.refreshRateLimit),
     // Logout is public (a cookie or a bearer token): REFRESH_RATE_LIMIT, as the other cookie-mode
     // endpoint, in a window of its own so that logging out never costs a refresh.
@@ -119,6 +138,57 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
   // Requests whose client checks ran already: a public route that authenticates by itself (logout)
   // passes the gate twice, and its limits count once.
   const checked = new WeakSet<FastifyRequest>();
+  // The limits each request counted so far: a later `consume` shows them all in its headers.
+  const counted = new WeakMap<FastifyRequest, LimitDecision[]>();
+
+  const batchOrFallback = async (request: FastifyRequest, ops: StoreOp[]): Promise<StoreResult[]> => {
+    try {
+      return await deps.store.batch(ops);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // Limits degrade to this instance's own counts; blocks imposed here still hold.
+      request.log.warn('state store unavailable: rate limits counted per instance');
+      return deps.fallbackStore.batch(ops);
+    }
+  };
+
+  /** The decisions for `names`, whose two results each begin at `first`; counted in the metrics. */
+  const decide = (names: readonly LimiterName[], results: readonly StoreResult[], first: number, t: number) =>
+    names.map((name, i) => {
+      const at = first + i * 2;
+      const decision = limiters[name].decide([results[at] as StoreResult, results[at + 1] as StoreResult], t);
+      deps.metrics.rateLimitDecisions.inc({
+        limiter: name,
+        outcome: decision.limited ? 'limited' : 'allowed',
+      });
+      return decision;
+    });
+
+  /** 429 when a decision is limited (recorded), else the RateLimit headers of every limit counted. */
+  const enforceLimits = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    decisions: LimitDecision[],
+    subject?: GateSubject,
+  ) => {
+    const all = [...(counted.get(request) ?? []), ...decisions];
+    counted.set(request, all);
+    const limited = decisions.find((decision) => decision.limited);
+    if (limited !== undefined) {
+      await deps.securityEvents.record({
+        type: 'rate_limited',
+        description: `Rate limit "${limited.limiter}" exceeded`,
+        ...base(request, subject),
+        details: {
+          limiter: limited.limiter,
+          limit: limited.limit,
+          window_seconds: limited.windowSeconds,
+        },
+      });
+      throw rateLimited(rateLimitHeaders(all));
+    }
+    if (all.length > 0) reply.headers(rateLimitHeaders(all));
+  };
 
   const base = (request: FastifyRequest, subject?: GateSubject) => ({
     ip: request.ip,
@@ -170,34 +240,7 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
           });
           throw ipBlocked(blockRetrySeconds(block, t, config.ipBlockSeconds));
         }
-        const decisions: LimitDecision[] = [];
-        names.forEach((name, i) => {
-          const at = 1 + i * 2;
-          const decision = limiters[name].decide(
-            [results[at] as StoreResult, results[at + 1] as StoreResult],
-            t,
-          );
-          deps.metrics.rateLimitDecisions.inc({
-            limiter: name,
-            outcome: decision.limited ? 'limited' : 'allowed',
-          });
-          decisions.push(decision);
-        });
-        const limited = decisions.find((decision) => decision.limited);
-        if (limited !== undefined) {
-          await deps.securityEvents.record({
-            type: 'rate_limited',
-            description: `Rate limit "${limited.limiter}" exceeded`,
-            ...base(request, subject),
-            details: {
-              limiter: limited.limiter,
-              limit: limited.limit,
-              window_seconds: limited.windowSeconds,
-            },
-          });
-          throw rateLimited(rateLimitHeaders(decisions));
-        }
-        if (decisions.length > 0) reply.headers(rateLimitHeaders(decisions));
+        await enforceLimits(request, reply, decide(names, results, 1, t), subject);
       },
       async enforceUser(results) {
         if (subject === undefined) return;
@@ -236,16 +279,13 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
     async publicHook(request, reply) {
       if (request.routeOptions.config?.probe === true || checked.has(request)) return;
       const gate = plan(request, reply);
-      let results: StoreResult[];
-      try {
-        results = await deps.store.batch(gate.ops);
-      } catch (error) {
-        if (!(error instanceof StoreUnavailableError)) throw error;
-        // Limits degrade to this instance's own counts; blocks imposed here still hold.
-        request.log.warn('state store unavailable: rate limits counted per instance');
-        results = await deps.fallbackStore.batch(gate.ops);
-      }
-      await gate.enforceClient(results);
+      await gate.enforceClient(await batchOrFallback(request, gate.ops));
+    },
+    async consume(request, reply, names) {
+      const t = now();
+      const client = clientKey(request.ip);
+      const ops = names.flatMap((name) => limiters[name].ops(client, t));
+      await enforceLimits(request, reply, decide(names, await batchOrFallback(request, ops), 0, t));
     },
   };
 }

@@ -1,10 +1,12 @@
 // Subscriptions: a user's subscriptions to bots of their tenant (CONTRACT.md "Subscriptions").
 // Each user sees and changes only their own; another user's or another tenant's id is a 404.
-// DELETE cancels rather than erases (status `cancelled`, kept for the record) and answers 200 with
-// the cancelled subscription; cancelling again is harmless and answers the same.
+// DELETE cancels rather than erases (status `cancelled`, kept for the record) and answers 204, as
+// every DELETE of the API (CONTRACT.md); cancelling again is harmless and answers the same, the
+// first cancellation's time kept.
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import { ErrorBody } from '../../platform/errors.ts';
 import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagination.ts';
@@ -79,7 +81,22 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
 
   app.delete(
     '/subscriptions/:id',
-    { schema: { tags, params: IdParams, response: { 200: Subscription, 404: ErrorBody } } },
-    async (request) => deps.inTenant(request, (tx) => cancel(tx, authOf(request).userId, request.params.id)),
+    {
+      schema: {
+        tags,
+        summary: 'Cancel one of your subscriptions',
+        description:
+          'Cancels the subscription (kept for the record: GET shows `status: "cancelled"` and ' +
+          '`cancelled_at`) and answers 204 with no body. Cancelling an already cancelled subscription ' +
+          'answers 204 again and keeps the first `cancelled_at`. A cancelled subscription allows a new ' +
+          "one to the same bot. Another user's or another tenant's subscription is a 404.",
+        params: IdParams,
+        response: { 204: Type.Null(), 404: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      await deps.inTenant(request, (tx) => cancel(tx, authOf(request).userId, request.params.id));
+      return reply.code(204).send(null);
+    },
   );
 }

@@ -1,7 +1,7 @@
 // Request and response schemas of the account routes. A user object never carries the password
 // hash: the response schema lists the fields that may leave, and nothing else can.
 import { Type } from 'typebox';
-import { Email, FullName, Password, TenantName } from '../auth/index.ts';
+import { Email, FullName, NewPassword, Password, TenantName } from '../auth/index.ts';
 import type { UserRow } from './users.repository.ts';
 
 /** Roles a tenant admin may grant. `operator` exists, but only the command line grants it. */
@@ -15,7 +15,7 @@ export const Roles = Type.Array(Type.Union(API_ROLES.map((r) => Type.Literal(r))
 
 export const RegisterBody = Type.Object({
   email: Email,
-  password: Password,
+  password: NewPassword,
   full_name: FullName,
   tenant_name: Type.Optional(TenantName),
 });
@@ -59,7 +59,7 @@ export const UserIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
 export const CreateUserBody = Type.Object({
   email: Email,
-  password: Password,
+  password: NewPassword,
   full_name: FullName,
   roles: Type.Optional(Roles),
 });
@@ -77,7 +77,7 @@ export const UpdateMeBody = Type.Object({ full_name: FullName });
 
 export const ChangePasswordBody = Type.Object({
   current_password: Password,
-  new_password: Password,
+  new_password: NewPassword,
   cookie: Type.Optional(
     Type.Boolean({ description: 'true: deliver the new refresh token as the HttpOnly tw_refresh cookie' }),
   ),

@@ -19,7 +19,11 @@ describe('password policy: the seed rules and messages', () => {
     assert.equal(M.noUppercase, 'Password must contain at least one uppercase letter');
     assert.equal(M.noLowercase, 'Password must contain at least one lowercase letter');
     assert.equal(M.noDigit, 'Password must contain at least one digit');
-    assert.equal(M.noSpecial, 'Password must contain at least one special character');
+  });
+
+  test('the special-character message keeps the seed words and lists the allowed set', () => {
+    assert.equal(M.noSpecial, 'Password must contain at least one special character: !@#$%^&*(),.?":{}|<>');
+    assert.ok(M.noSpecial.startsWith('Password must contain at least one special character'));
   });
 
   test('fewer than 8 characters is refused; exactly 8 is accepted', () => {

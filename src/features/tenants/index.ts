@@ -1,0 +1,2 @@
+// The tenants feature's public surface.
+export { tenantNotFound } from './tenants.errors.ts';
