@@ -396,7 +396,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a tenant and its first user (roles admin and user) */
+        /**
+         * Create a tenant and its first user (roles admin and user)
+         * @description Creates a tenant named `tenant_name` (the `full_name` when omitted) with this user as its admin. The password must meet the policy described at `password`; each broken rule is a 422 issue. An e-mail that already has an account, in any spelling, is a 409. REGISTER_RATE_LIMIT (per client IP) counts only the attempts that could create an account: those that pass the content type, the schema and the password policy, successes and 409s alike (a 409 says that the e-mail has an account, so asking is never free). Every request counts against ten times that limit in the same window. Over either: 429 with Retry-After.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -410,6 +413,7 @@ export interface paths {
                         /** @description stored and compared in its canonical form: trimmed, NFKC, lower-case, the domain as its IDNA A-label (bücher.de → xn--bcher-kva.de); invisible and control characters are refused */
                         email: string;
                         full_name: string;
+                        /** @description A new password must have at least 8 characters and at most 72 bytes (UTF-8), and contain an uppercase letter (A-Z), a lowercase letter (a-z), a digit and a special character from !@#$%^&*(),.?":{}|<> (other symbols such as - _ + = do not count); no NUL character; common and breached passwords (also with digits or symbols appended) are refused. Each broken rule is one 422 issue at this field, with its own message. */
                         password: string;
                         tenant_name?: string;
                     };
@@ -992,9 +996,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List the active IP blocks (operators)
+         * @description Platform-wide IP blocks in force, newest first, paginated like every list: `?limit=` (1-100, default 50) and the opaque `?cursor=` from the previous page's `next_cursor` (null on the last page); a cursor this listing did not issue is a 422. An IPv6 client is blocked by its /64 prefix, shown as `<prefix>::/64`. Role `operator` only: anyone else gets 403 and an `unauthorized_access_attempt` event.
+         */
         get: {
             parameters: {
-                query?: never;
+                query: {
+                    cursor?: string;
+                    limit: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1016,6 +1027,19 @@ export interface paths {
                                 ip: string;
                                 reason: string;
                             }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
                         };
                     };
                 };
@@ -1039,6 +1063,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /**
+         * Lift an IP block (operators)
+         * @description Lifts the block on the address (an IPv6 address: the block on its /64) on every instance at once: 204. An address that is not blocked is a 404 `NOT_FOUND`; one that is no address a 422 at `path.ip`. Role `operator` only.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -1056,6 +1084,30 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                        };
+                    };
                 };
             };
         };
@@ -1308,6 +1360,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        /**
+         * Cancel one of your subscriptions
+         * @description Cancels the subscription (kept for the record: GET shows `status: "cancelled"` and `cancelled_at`) and answers 204 with no body. Cancelling an already cancelled subscription answers 204 again and keeps the first `cancelled_at`. A cancelled subscription allows a new one to the same bot. Another user's or another tenant's subscription is a 404.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -1320,24 +1376,11 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                200: {
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content: {
-                        "application/json": {
-                            bot_id: string;
-                            /** Format: date-time */
-                            cancelled_at: string | null;
-                            /** Format: date-time */
-                            created_at: string;
-                            id: string;
-                            /** @enum {unknown} */
-                            plan: "free" | "pro";
-                            /** @enum {unknown} */
-                            status: "active" | "cancelled";
-                        };
-                    };
+                    content?: never;
                 };
                 /** @description Default Response */
                 404: {
@@ -1356,6 +1399,126 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your tenant
+         * @description The tenant of the signed-in user, for any of its users: its name (the `tenant_name` given at registration, or the registering user's `full_name` when none was given) and whether it requires MFA (`require_mfa`: always false until MFA exists).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @description whether the tenant requires MFA of its users: always false until MFA exists (issue 18) */
+                            require_mfa: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename your tenant (admins)
+         * @description Changes only the fields sent; answers the tenant. `name` follows the rules of `tenant_name` at registration (1-200 characters, no invisible or control characters). `require_mfa` is not accepted yet (a 422, as any unknown field): multi-factor authentication is not built. Role `admin` only (403 otherwise); audited as `tenant.update` with the fields changed.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @description whether the tenant requires MFA of its users: always false until MFA exists (issue 18) */
+                            require_mfa: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/users": {
@@ -1419,6 +1582,7 @@ export interface paths {
                         /** @description stored and compared in its canonical form: trimmed, NFKC, lower-case, the domain as its IDNA A-label (bücher.de → xn--bcher-kva.de); invisible and control characters are refused */
                         email: string;
                         full_name: string;
+                        /** @description A new password must have at least 8 characters and at most 72 bytes (UTF-8), and contain an uppercase letter (A-Z), a lowercase letter (a-z), a digit and a special character from !@#$%^&*(),.?":{}|<> (other symbols such as - _ + = do not count); no NUL character; common and breached passwords (also with digits or symbols appended) are refused. Each broken rule is one 422 issue at this field, with its own message. */
                         password: string;
                         roles?: ("admin" | "user")[];
                     };
@@ -1729,6 +1893,7 @@ export interface paths {
                         /** @description true: deliver the new refresh token as the HttpOnly tw_refresh cookie */
                         cookie?: boolean;
                         current_password: string;
+                        /** @description A new password must have at least 8 characters and at most 72 bytes (UTF-8), and contain an uppercase letter (A-Z), a lowercase letter (a-z), a digit and a special character from !@#$%^&*(),.?":{}|<> (other symbols such as - _ + = do not count); no NUL character; common and breached passwords (also with digits or symbols appended) are refused. Each broken rule is one 422 issue at this field, with its own message. */
                         new_password: string;
                     };
                 };
