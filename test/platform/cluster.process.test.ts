@@ -64,13 +64,9 @@ describe('workers', () => {
     skip: serverShape ? false : 'needs DATABASE_URL and REDIS_URL',
   }, async () => {
     // Issue 13: each scrape was one worker's counters (counts went 2, 3, 3, 4, 4, 5).
-    const service = await startService(workersEnv('worker-metrics'));
+    // Both workers ready (a ready line each), so that every scrape finds two of them.
+    const service = await startService(workersEnv('worker-metrics'), { readyLines: 2 });
     try {
-      const deadline = Date.now() + 30_000;
-      while (service.output().split('tradewise ready').length - 1 < 2) {
-        assert.ok(Date.now() < deadline, 'both workers ready in time');
-        await sleep(50);
-      }
       const healthCount = async (): Promise<number> => {
         const res = await getAlone(`${service.url}/metrics`);
         assert.equal(res.status, 200, res.body);

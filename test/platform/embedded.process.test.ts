@@ -38,7 +38,7 @@ describe('the embedded shape as a process', () => {
     const build = spawnSync(process.execPath, ['scripts/build.js'], { encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
     const dataDir = mkdtempSync(join(tmpdir(), 'tw-embedded-'));
-    const service = await startService(embeddedEnv(dataDir), 30_000, { bundle: true });
+    const service = await startService(embeddedEnv(dataDir), { bundle: true });
     try {
       assert.equal((await fetch(`${service.url}/ready`)).status, 200);
       assert.equal((await fetch(`${service.url}/docs/`)).status, 200);
