@@ -115,7 +115,7 @@ describe(`security events (${shape})`, () => {
     }
   });
 
-  test('each event is one structured log line with its type (security_ prefixed), severity, ip, user, tenant and request id in the API\'s names', async () => {
+  test("each event is one structured log line with its type (security_ prefixed), severity, ip, user, tenant and request id in the API's names", async () => {
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({
       write(chunk, _encoding, done) {
