@@ -59,8 +59,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     genReqId: requestIdFor,
     // A request's logger becomes a pino child only if something is logged through it.
     childLoggerFactory: lazyChildLoggerFactory,
-    // One access-log line per request, written by request-context.ts, instead of Fastify's two.
-    logController: new LogController({ disableRequestLogging: true }),
+    // One access-log line per request, written by request-context.ts, instead of Fastify's two; a
+    // request's log lines carry its id as `request_id`, the API's name (docs/logging.md).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     // The client address is the socket peer unless that peer is a trusted proxy; then it is the
     // right-most X-Forwarded-For entry that is not itself trusted (proxy-addr's rule).
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,

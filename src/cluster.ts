@@ -2,12 +2,14 @@
 // the workers, which share the listening socket (node:cluster) and hold no state of their own — it
 // is all in PostgreSQL and Redis, exactly as with several machines. The primary restarts a worker
 // that dies and, on SIGTERM/SIGINT, passes the signal on and waits for every worker's graceful
-// shutdown. It also merges the workers' metrics for /metrics (platform/metrics-cluster.ts).
+// shutdown. It also merges the workers' metrics for /metrics (platform/metrics-cluster.ts). It logs
+// through the same JSON logger as the workers (platform/logging.ts), so one log has one format.
 import cluster from 'node:cluster';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import { serveInstanceMetrics } from './platform/metrics-cluster.ts';
 
-export function runPrimary(config: Config, log: (message: string) => void): void {
+export function runPrimary(config: Config, log: FastifyBaseLogger): void {
   let stopping = false;
   // A scrape of /metrics reaches one worker, which asks here for every worker's figures.
   serveInstanceMetrics();
@@ -19,14 +21,17 @@ export function runPrimary(config: Config, log: (message: string) => void): void
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
-    log(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    log.warn(
+      { worker_pid: worker.process.pid, exit_code: code, signal },
+      `worker ${worker.process.pid} exited (${signal ?? code}); starting another`,
+    );
     setTimeout(fork, 1_000);
   });
 
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    log(`${signal}: stopping ${config.workers} workers`);
+    log.info({ signal, workers: config.workers }, `${signal}: stopping ${config.workers} workers`);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
     setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 2_000).unref();
   };

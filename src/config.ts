@@ -211,12 +211,8 @@ type Values = { [K in keyof Schema]: ReturnType<Schema[K]['parse']> };
 /** At least as long as SECRET_KEY must be: the bearer secrets production takes (METRICS_TOKEN…). */
 const MIN_SECRET_BYTES = 32;
 
-/**
- * Production refuses keys that are short, repetitive or all zero (CONTRACT.md), each key of a list
- * on its own, naming the variable and the key's position, never its content. Runs after the keys
- * were parsed, so every ENCRYPTION_KEY entry decodes.
- */
-function refuseWeakSecrets(config: Values): void {
+/** Every secret setting, each key of a list on its own as bytes (undefined: an ENCRYPTION_KEY that does not decode). */
+function secretKeys(config: Values): [string, readonly (Uint8Array | undefined)[]][] {
   const secrets: [string, readonly (Uint8Array | undefined)[]][] = [
     ['SECRET_KEY', config.secretKey.map((key) => Buffer.from(key, 'utf8'))],
     ['ENCRYPTION_KEY', config.encryptionKey.map(decodeEncryptionKey)],
@@ -225,24 +221,64 @@ function refuseWeakSecrets(config: Values): void {
     ['METRICS_TOKEN', config.metricsToken],
     ['ALERT_WEBHOOK_SECRET', config.alertWebhookSecret],
   ] as const) {
-    if (value === undefined) continue;
-    if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) {
-      throw new ConfigError(variable, `must be at least ${MIN_SECRET_BYTES} bytes in production`);
-    }
-    secrets.push([variable, [Buffer.from(value, 'utf8')]]);
+    if (value !== undefined) secrets.push([variable, [Buffer.from(value, 'utf8')]]);
   }
-  for (const [variable, keys] of secrets) {
+  return secrets;
+}
+
+/**
+ * What production refuses in each key (CONTRACT.md: short, repetitive or all zero), naming the
+ * variable and the key's position, never its content. An ENCRYPTION_KEY's length is checked when
+ * it is parsed; every other secret must be at least MIN_SECRET_BYTES long.
+ */
+function weakKeys(config: Values): { variable: string; problem: string }[] {
+  const problems: { variable: string; problem: string }[] = [];
+  for (const [variable, keys] of secretKeys(config)) {
     keys.forEach((key, i) => {
-      const weakness = key === undefined ? 'cannot be decoded' : keyWeakness(key);
-      if (weakness === undefined) return;
-      const which = keys.length > 1 ? `key ${i + 1} ` : '';
-      throw new ConfigError(
-        variable,
-        `${which}${weakness}; production needs a generated key (e.g. \`openssl rand -base64 32\`)`,
-      );
+      let weakness: string | undefined;
+      if (key === undefined) weakness = 'cannot be decoded';
+      else if (variable !== 'ENCRYPTION_KEY' && key.length < MIN_SECRET_BYTES) {
+        weakness = `is shorter than ${MIN_SECRET_BYTES} bytes`;
+      } else weakness = keyWeakness(key);
+      if (weakness !== undefined) {
+        problems.push({ variable, problem: `${keys.length > 1 ? `key ${i + 1} ` : ''}${weakness}` });
+      }
     });
   }
+  return problems;
 }
+
+/** Production refuses a weak key (see weakKeys). Runs after the keys were parsed, so every ENCRYPTION_KEY entry decodes. */
+function refuseWeakSecrets(config: Values): void {
+  for (const [variable, value] of [
+    ['METRICS_TOKEN', config.metricsToken],
+    ['ALERT_WEBHOOK_SECRET', config.alertWebhookSecret],
+  ] as const) {
+    if (value !== undefined && Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) {
+      throw new ConfigError(variable, `must be at least ${MIN_SECRET_BYTES} bytes in production`);
+    }
+  }
+  const [weak] = weakKeys(config);
+  if (weak !== undefined) {
+    throw new ConfigError(
+      weak.variable,
+      `${weak.problem}; production needs a generated key (e.g. \`openssl rand -base64 32\`)`,
+    );
+  }
+}
+
+/**
+ * Outside production the same rule warns instead of refusing (`SECRET_KEY=short` starts, and says
+ * that production would not): one line per weak key, naming the variable, never the key.
+ */
+export function weakSecretWarnings(config: Config): { variable: string; message: string }[] {
+  if (config.production) return [];
+  return weakKeys(config).map(({ variable, problem }) => ({
+    variable,
+    message: `${variable} ${problem}; production would refuse it (generate one, e.g. \`openssl rand -base64 32\`)`,
+  }));
+}
+
 export type Config = Readonly<{ [K in keyof Schema]: ReturnType<Schema[K]['parse']> }> & {
   readonly production: boolean;
 };

@@ -166,9 +166,8 @@ export function buildServices(options: ServicesOptions): Services {
       else await restoreState();
     } catch (error) {
       // Redis is down at start-up: authenticated requests answer 503 until it is back, and the
-      // store runs restoreState again when it connects.
+      // store runs restoreState again when it connects. main.ts says so, naming the setting.
       if (!(error instanceof StoreUnavailableError)) throw error;
-      log.warn('state store unavailable at start-up; revocations will be restored when it connects');
     }
   };
   store.onReconnect(reseed);

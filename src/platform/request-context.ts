@@ -47,7 +47,7 @@ export const requestContextPlugin = fp(
     app.addHook('onResponse', async (request, reply) => {
       app.log.info(
         {
-          reqId: request.id,
+          request_id: request.id,
           server_request_id: request.serverRequestId,
           method: request.method,
           route: request.routeOptions.url ?? 'unmatched',

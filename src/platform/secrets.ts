@@ -13,36 +13,41 @@ interface StoredSecrets {
 
 export interface SecretsOutcome {
   config: Config;
-  /** Which settings were filled from the generated file, for the start-up warning. */
-  generated: string[];
+  /** Which settings were filled from the file (empty when every secret was set explicitly). */
+  fromFile: string[];
+  /** Whether the file was written just now (a first start), rather than read from an earlier one. */
+  created: boolean;
   file: string;
 }
 
 export function withDevelopmentSecrets(config: Config): SecretsOutcome {
   const file = join(config.dataDir, 'secrets.json');
-  const generated: string[] = [];
+  const fromFile: string[] = [];
   if (config.production || (config.secretKey.length > 0 && config.encryptionKey.length > 0)) {
-    return { config, generated, file };
+    return { config, fromFile, created: false, file };
   }
-  const stored = readOrCreate(file);
+  const { secrets: stored, created } = readOrCreate(file);
   const secretKey = config.secretKey.length > 0 ? config.secretKey : [stored.secretKey];
   const encryptionKey = config.encryptionKey.length > 0 ? config.encryptionKey : [stored.encryptionKey];
-  if (config.secretKey.length === 0) generated.push('SECRET_KEY');
-  if (config.encryptionKey.length === 0) generated.push('ENCRYPTION_KEY');
+  if (config.secretKey.length === 0) fromFile.push('SECRET_KEY');
+  if (config.encryptionKey.length === 0) fromFile.push('ENCRYPTION_KEY');
   const next = Object.freeze({
     ...config,
     secretKey: Object.freeze(secretKey),
     encryptionKey: Object.freeze(encryptionKey),
   });
-  return { config: next, generated, file };
+  return { config: next, fromFile, created, file };
 }
 
-function readOrCreate(file: string): StoredSecrets {
+function readOrCreate(file: string): { secrets: StoredSecrets; created: boolean } {
   if (existsSync(file)) {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredSecrets>;
     if (typeof parsed.secretKey === 'string' && typeof parsed.encryptionKey === 'string') {
       chmodSync(file, 0o600);
-      return { secretKey: parsed.secretKey, encryptionKey: parsed.encryptionKey };
+      return {
+        secrets: { secretKey: parsed.secretKey, encryptionKey: parsed.encryptionKey },
+        created: false,
+      };
     }
   }
   const secrets: StoredSecrets = {
@@ -52,5 +57,5 @@ function readOrCreate(file: string): StoredSecrets {
   mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
-  return secrets;
+  return { secrets, created: true };
 }

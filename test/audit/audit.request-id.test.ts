@@ -92,7 +92,7 @@ describe(`server request ids beside the client's X-Request-ID (${shape})`, () =>
 
     // Each access-log line names both ids, so a record leads to exactly one line.
     const logged = lines.filter(
-      (line) => (line.msg ?? line.message) === 'request completed' && line.reqId === clientId,
+      (line) => (line.msg ?? line.message) === 'request completed' && line.request_id === clientId,
     );
     assert.deepEqual(new Set(logged.map((line) => line.server_request_id)), new Set(serverIds));
   });

@@ -115,7 +115,7 @@ describe(`security events (${shape})`, () => {
     }
   });
 
-  test('each event is one structured log line with its type, severity, IP, user, tenant and request id', async () => {
+  test("each event is one structured log line with its type (security_ prefixed), severity, ip, user, tenant and request id in the API's names", async () => {
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({
       write(chunk, _encoding, done) {
@@ -138,7 +138,7 @@ describe(`security events (${shape})`, () => {
     await recorder.close();
     const line = lines.find((l) => l.request_id === requestId);
     assert.deepEqual(
-      [line?.event_type, line?.severity, line?.ip_address, line?.user_id, line?.tenant_id, line?.msg],
+      [line?.event_type, line?.severity, line?.ip, line?.user_id, line?.tenant_id, line?.msg],
       [
         'security_suspicious_api_usage',
         'high',
@@ -148,8 +148,11 @@ describe(`security events (${shape})`, () => {
         'Unusual API usage',
       ],
     );
+    assert.equal(line?.ip_address, undefined, "the API's field names in the log: ip, not ip_address");
     const [stored] = await storedByRequest(requestId);
     assert.equal(stored?.description, 'Unusual API usage');
+    // Only the log carries the seed's prefix (docs/logging.md); the stored event does not.
+    assert.equal(stored?.event_type, 'suspicious_api_usage');
   });
 
   test('an event naming an unknown tenant or a malformed user id is still stored, without them', async () => {

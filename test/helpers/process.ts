@@ -5,6 +5,15 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+/**
+ * How long a spawned service may take to start (or, for runServiceExpectingExit, to give up) before
+ * the test fails. Readiness is an event, the 'tradewise ready' line (or the process exiting), so a
+ * quick start is never held up by this: it bounds only a start that hangs. It is generous because a
+ * start on a loaded two-core machine is slow: the embedded shape's first start (PGlite's initdb, the
+ * migrations, tsx compiling the sources) took 63 s alone and over 30 s beside another build.
+ */
+export const SERVICE_START_TIMEOUT_MS = 180_000;
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -48,12 +57,21 @@ function startFlags(): string[] {
   return pkg.scripts.start.split(' ').filter((word) => word.startsWith('--'));
 }
 
-/** Runs the sources through tsx, or with `{ bundle: true }` what `npm start` runs (dist/main.js). */
+export interface StartOptions {
+  /** Run what `npm start` runs (dist/main.js, built by scripts/build.js) instead of the sources through tsx. */
+  bundle?: boolean;
+  /** How many 'tradewise ready' lines to wait for: one per worker with WORKERS > 1 (default 1). */
+  readyLines?: number;
+}
+
+const READY_LINE = 'tradewise ready';
+
+/** Starts the service and resolves once it has logged `readyLines` ready lines (see SERVICE_START_TIMEOUT_MS). */
 export async function startService(
   env: Record<string, string | undefined>,
-  timeoutMs = 90_000,
-  options: { bundle?: boolean } = {},
+  options: StartOptions = {},
 ): Promise<ServiceProcess> {
+  const readyLines = options.readyLines ?? 1;
   const port = String(await freePort());
   const entry = options.bundle ? [...startFlags(), 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, entry, {
@@ -76,9 +94,12 @@ export async function startService(
   });
   const exited = once(child, 'exit');
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`service did not start within ${SERVICE_START_TIMEOUT_MS} ms:\n${output}`)),
+      SERVICE_START_TIMEOUT_MS,
+    );
     const check = () => {
-      if (output.includes('tradewise ready')) {
+      if (output.split(READY_LINE).length - 1 >= readyLines) {
         clearTimeout(timer);
         resolve();
       }
@@ -109,9 +130,16 @@ export async function startService(
   };
 }
 
-/** Runs the service expecting it to exit during start-up; returns its exit code and output. */
-export async function runServiceExpectingExit(env: Record<string, string | undefined>) {
-  const port = String(await freePort());
+/**
+ * Runs the service expecting it to exit during start-up; returns its exit code and output. A service
+ * that is still running after SERVICE_START_TIMEOUT_MS is killed and the test fails (a killed
+ * process has no exit code, which would otherwise pass for "did not exit with 0").
+ */
+export async function runServiceExpectingExit(
+  env: Record<string, string | undefined>,
+  options: { port?: number } = {},
+) {
+  const port = String(options.port ?? (await freePort()));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { PATH: process.env.PATH, ...env, PORT: port, HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,8 +151,13 @@ export async function runServiceExpectingExit(env: Record<string, string | undef
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, SERVICE_START_TIMEOUT_MS);
   const [code] = await once(child, 'exit');
   clearTimeout(timer);
+  if (killed) throw new Error(`service still running after ${SERVICE_START_TIMEOUT_MS} ms:\n${output}`);
   return { code: code as number | null, output };
 }

@@ -60,17 +60,35 @@ describe('workers', () => {
     }
   });
 
+  test('with WORKERS=2 every process logs JSON, and secrets generated on a first start are reported once', {
+    skip: serverShape ? false : 'needs DATABASE_URL and REDIS_URL',
+  }, async () => {
+    // Issue 16: the primary wrote plain text among the workers' JSON, and each worker reported
+    // "development secrets generated" (the second one having only read the file).
+    const { SECRET_KEY: _s, ENCRYPTION_KEY: _e, ...withoutSecrets } = workersEnv('worker-log');
+    const service = await startService(withoutSecrets, { readyLines: 2 });
+    assert.equal(await service.stop('SIGTERM'), 0);
+    const lines = service
+      .output()
+      .split('\n')
+      .filter((line) => line !== '');
+    for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+    const parsed = lines.map((line) => JSON.parse(line) as { message: string; level: string });
+    assert.equal(parsed.filter((line) => line.message.startsWith('development secrets generated')).length, 1);
+    assert.equal(parsed.filter((line) => line.message.startsWith('development secrets read')).length, 0);
+    assert.ok(
+      parsed.some((line) => line.message === 'SIGTERM: stopping 2 workers' && line.level === 'info'),
+      "the primary's own line is JSON too",
+    );
+  });
+
   test('each scrape of /metrics counts what every worker served, scrape after scrape', {
     skip: serverShape ? false : 'needs DATABASE_URL and REDIS_URL',
   }, async () => {
     // Issue 13: each scrape was one worker's counters (counts went 2, 3, 3, 4, 4, 5).
-    const service = await startService(workersEnv('worker-metrics'));
+    // Both workers ready (a ready line each), so that every scrape finds two of them.
+    const service = await startService(workersEnv('worker-metrics'), { readyLines: 2 });
     try {
-      const deadline = Date.now() + 30_000;
-      while (service.output().split('tradewise ready').length - 1 < 2) {
-        assert.ok(Date.now() < deadline, 'both workers ready in time');
-        await sleep(50);
-      }
       const healthCount = async (): Promise<number> => {
         const res = await getAlone(`${service.url}/metrics`);
         assert.equal(res.status, 200, res.body);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig, weakSecretWarnings } from '../../src/config.ts';
 import { withDevelopmentSecrets } from '../../src/platform/secrets.ts';
 
 // Generated, as production requires (it refuses repetitive keys such as 'k'.repeat(32)).
@@ -111,8 +111,48 @@ describe('configuration', () => {
         DATA_DIR: dataDir,
       });
       const outcome = withDevelopmentSecrets(config);
-      assert.deepEqual(outcome.generated, []);
+      assert.deepEqual(outcome.fromFile, []);
+      assert.equal(outcome.created, false);
       assert.throws(() => statSync(join(dataDir, 'secrets.json')), { code: 'ENOENT' });
+    });
+  });
+
+  describe('weak secrets outside production', () => {
+    test('start with one warning per weak key, by the rule production refuses them with, never quoting the key', () => {
+      const zeroKey = Buffer.alloc(32).toString('base64');
+      const warnings = weakSecretWarnings(
+        loadConfig({
+          SECRET_KEY: `short,${'k'.repeat(40)},${strongKey}`,
+          ENCRYPTION_KEY: `${encKey},${zeroKey}`,
+        }),
+      );
+      assert.deepEqual(
+        warnings.map((w) => w.variable),
+        ['SECRET_KEY', 'SECRET_KEY', 'ENCRYPTION_KEY'],
+      );
+      assert.match(
+        warnings[0]?.message ?? '',
+        /^SECRET_KEY key 1 is shorter than 32 bytes; production would refuse it/,
+      );
+      assert.match(warnings[1]?.message ?? '', /^SECRET_KEY key 2 is repetitive/);
+      assert.match(warnings[2]?.message ?? '', /^ENCRYPTION_KEY key 2 is all zero/);
+      assert.ok(!JSON.stringify(warnings).includes('kkkk') && !JSON.stringify(warnings).includes(zeroKey));
+      for (const key of ['short', 'k'.repeat(40)]) {
+        assert.throws(
+          () => loadConfig({ NODE_ENV: 'production', SECRET_KEY: key, ENCRYPTION_KEY: encKey }),
+          (e: unknown) => e instanceof ConfigError && e.variable === 'SECRET_KEY',
+          'production refuses what development warns about',
+        );
+      }
+    });
+
+    test('strong or generated keys give no warning', () => {
+      assert.deepEqual(weakSecretWarnings(loadConfig({ SECRET_KEY: strongKey, ENCRYPTION_KEY: encKey })), []);
+      const dataDir = mkdtempSync(join(tmpdir(), 'tw-cfg-'));
+      assert.deepEqual(
+        weakSecretWarnings(withDevelopmentSecrets(loadConfig({ DATA_DIR: dataDir })).config),
+        [],
+      );
     });
   });
 
@@ -120,11 +160,14 @@ describe('configuration', () => {
     test('are generated under DATA_DIR with mode 0600 and reused on the next start', () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'tw-cfg-'));
       const first = withDevelopmentSecrets(loadConfig({ DATA_DIR: dataDir }));
-      assert.deepEqual(first.generated, ['SECRET_KEY', 'ENCRYPTION_KEY']);
+      assert.deepEqual(first.fromFile, ['SECRET_KEY', 'ENCRYPTION_KEY']);
+      assert.equal(first.created, true);
       const file = join(dataDir, 'secrets.json');
       assert.equal(statSync(file).mode & 0o777, 0o600);
       assert.ok((first.config.secretKey[0] ?? '').length >= 32);
       const second = withDevelopmentSecrets(loadConfig({ DATA_DIR: dataDir }));
+      assert.deepEqual(second.fromFile, ['SECRET_KEY', 'ENCRYPTION_KEY']);
+      assert.equal(second.created, false, 'read, not generated again');
       assert.deepEqual([...second.config.secretKey], [...first.config.secretKey]);
       assert.deepEqual([...second.config.encryptionKey], [...first.config.encryptionKey]);
       assert.match(readFileSync(file, 'utf8'), /secretKey/);
@@ -133,7 +176,7 @@ describe('configuration', () => {
     test('are not used for a setting given explicitly', () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'tw-cfg-'));
       const outcome = withDevelopmentSecrets(loadConfig({ DATA_DIR: dataDir, SECRET_KEY: 'mine' }));
-      assert.deepEqual(outcome.generated, ['ENCRYPTION_KEY']);
+      assert.deepEqual(outcome.fromFile, ['ENCRYPTION_KEY']);
       assert.deepEqual([...outcome.config.secretKey], ['mine']);
     });
   });

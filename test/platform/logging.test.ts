@@ -51,7 +51,7 @@ describe('request logs', () => {
     assert.equal(access.length, 1);
     assert.deepEqual(
       {
-        reqId: access[0]?.reqId,
+        request_id: access[0]?.request_id,
         method: access[0]?.method,
         route: access[0]?.route,
         status: access[0]?.status,
@@ -60,7 +60,7 @@ describe('request logs', () => {
         level: access[0]?.level,
       },
       {
-        reqId: 'trace-abc-123456',
+        request_id: 'trace-abc-123456',
         method: 'GET',
         route: '/api/v1/bots',
         status: 200,
@@ -69,6 +69,7 @@ describe('request logs', () => {
         level: 'info',
       },
     );
+    assert.equal(access[0]?.reqId, undefined, "the API's name for the id, not Fastify's");
     assert.ok(!JSON.stringify(lines).includes(alice.token), 'the bearer token never reaches a log line');
   });
 
@@ -79,7 +80,8 @@ describe('request logs', () => {
     assert.ok(!response.body.includes('boom from a handler'), 'the client never sees the error');
     const errorLine = lines.find((line) => line.level === 'error');
     assert.ok(errorLine, 'an error line is written');
-    assert.equal(errorLine.reqId, response.headers['x-request-id']);
+    assert.equal(errorLine.request_id, response.headers['x-request-id']);
+    assert.equal(errorLine.reqId, undefined, "the request logger's label is the API's request_id");
     assert.match(JSON.stringify(errorLine.err), /boom from a handler/);
   });
 });
@@ -100,7 +102,7 @@ describe('lazy request loggers', () => {
 
   test('nothing logged below the level: no pino child is built', () => {
     const { root, lines, children } = rootWithCountedChildren('warn');
-    const request = lazyChildLoggerFactory.call(null, root, { reqId: 'r-1' }, {});
+    const request = lazyChildLoggerFactory.call(null, root, { request_id: 'r-1' }, {});
     const user = request.child({ user_id: 'u-1' });
     user.info({ detail: 1 }, 'not at this level');
     request.debug('nor this');
@@ -110,7 +112,7 @@ describe('lazy request loggers', () => {
 
   test('a line at an enabled level carries every binding of the chain, redaction included', () => {
     const { root, lines, children } = rootWithCountedChildren('info');
-    const request = lazyChildLoggerFactory.call(null, root, { reqId: 'r-2' }, {});
+    const request = lazyChildLoggerFactory.call(null, root, { request_id: 'r-2' }, {});
     const user = request.child({ user_id: 'u-2', tenant_id: 't-2' });
     user.warn({ body: { password: 'hunter2-secret' } }, 'suspicious');
     assert.equal(children(), 2, 'built on the first line: one child per level of the chain');
@@ -118,7 +120,7 @@ describe('lazy request loggers', () => {
     assert.equal(children(), 2, 'and only once');
     assert.equal(lines.length, 2);
     for (const line of lines) {
-      assert.equal(line.reqId, 'r-2');
+      assert.equal(line.request_id, 'r-2');
       assert.equal(line.user_id, 'u-2');
       assert.equal(line.tenant_id, 't-2');
     }

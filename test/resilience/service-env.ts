@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serverShape, TEST_SECRET_KEY } from '../helpers/app.ts';
+import { SERVICE_START_TIMEOUT_MS } from '../helpers/process.ts';
 
 export interface ServiceEnv {
   env: Record<string, string>;
@@ -39,7 +40,8 @@ export function tradewise(env: Record<string, string>, ...args: string[]) {
   const result = spawnSync(process.execPath, ['bin/tradewise.js', ...args], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
-    timeout: 60_000,
+    // A command opens the storage as a start does (PGlite's first start included): the same bound.
+    timeout: SERVICE_START_TIMEOUT_MS,
   });
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }

@@ -161,11 +161,13 @@ export function createSecurityEventRecorder(deps: {
         severity: severityOf(input.type),
         occurredAt: new Date(),
       };
+      // The API's field names, but the seed's `security_` prefix on the type: the seed's log
+      // consumers select these lines by it (docs/logging.md).
       deps.log.warn(
         {
           event_type: `security_${event.type}`,
           severity: event.severity,
-          ip_address: event.ip,
+          ip: event.ip,
           user_id: event.userId,
           tenant_id: event.tenantId,
           request_id: event.requestId,

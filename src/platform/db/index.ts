@@ -4,6 +4,11 @@ import { createPgliteDatabase } from './pglite.ts';
 import { createPostgresDatabase } from './postgres.ts';
 import type { Database } from './types.ts';
 
+export {
+  DatabaseConnectionError,
+  describeConnectionError,
+  explainingConnectionErrors,
+} from './connection-errors.ts';
 export type { MigrateResult } from './migrator.ts';
 export { assertSchemaCurrent, migrate } from './migrator.ts';
 export { assertSeesEveryTenant } from './owner-rights.ts';

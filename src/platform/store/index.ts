@@ -28,6 +28,26 @@ export function redisTopology(config: Config): RedisTopology | undefined {
   return undefined;
 }
 
+/**
+ * The setting that chose the Redis deployment and where it points, for start-up messages:
+ * `{ variable: 'REDIS_URL', target: 'redis://cache:6379/2' }`. Never a password (a REDIS_URL's
+ * user and password are left out). Undefined for the in-process store.
+ */
+export function stateStoreSetting(config: Config): { variable: string; target: string } | undefined {
+  const topology = redisTopology(config);
+  if (topology === undefined) return undefined;
+  const nodes = (list: readonly { host: string; port: number }[]) =>
+    list.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
+  if (topology.kind === 'standalone') {
+    const url = new URL(topology.url);
+    return { variable: 'REDIS_URL', target: `${url.protocol}//${url.host}${url.pathname}` };
+  }
+  if (topology.kind === 'sentinel') {
+    return { variable: 'REDIS_SENTINELS', target: `${nodes(topology.sentinels)} (master ${topology.name})` };
+  }
+  return { variable: 'REDIS_CLUSTER_NODES', target: nodes(topology.nodes) };
+}
+
 /** `mirroredPrefixes`: the keys every request reads, from the features that own them (src/mirrored-keys.ts). */
 export function createStore(
   config: Config,

@@ -20,7 +20,6 @@ import { serviceEnv } from '../../resilience/service-env.ts';
 
 const unavailable = pgClusterUnavailable() ?? pgBouncerUnavailable();
 const DATABASES = ['tw_pgb_serve', 'tw_pgb_together', 'tw_pgb_timeout', 'tw_pgb_lock'];
-const START_MS = 60_000;
 
 describe('PgBouncer in transaction pooling', { skip: unavailable ?? false }, () => {
   let cluster: PgCluster;
@@ -46,7 +45,7 @@ describe('PgBouncer in transaction pooling', { skip: unavailable ?? false }, () 
 
   async function service(database: string): Promise<ServiceProcess> {
     const { env } = serviceEnv({ DATABASE_URL: bouncer.url('postgres', database), REDIS_URL: '' });
-    return startService(env, START_MS);
+    return startService(env);
   }
 
   test('the service starts, migrates and serves requests through it', async () => {

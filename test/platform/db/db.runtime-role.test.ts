@@ -181,7 +181,7 @@ describe('the runtime role is a boundary (PostgreSQL)', { skip: unavailable ?? f
         REDIS_URL: '',
       });
       try {
-        const instance = await startService(env, 60_000);
+        const instance = await startService(env);
         try {
           const email = `split-${Date.now()}@example.test`;
           const password = 'Split-Roles-1!';
@@ -198,7 +198,7 @@ describe('the runtime role is a boundary (PostgreSQL)', { skip: unavailable ?? f
         const migrated = tradewise({ ...env, MIGRATE_ON_START: 'false' }, 'migrate');
         assert.equal(migrated.code, 0, migrated.output);
         const { MIGRATION_DATABASE_URL: _owner, ...runtimeOnly } = env;
-        const lean = await startService({ ...runtimeOnly, MIGRATE_ON_START: 'false' }, 60_000);
+        const lean = await startService({ ...runtimeOnly, MIGRATE_ON_START: 'false' });
         await lean.stop();
         // The command line with nothing but the login role says what it lacks, never "ok".
         for (const command of ['verify-audit', 'purge']) {
