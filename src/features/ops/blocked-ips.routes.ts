@@ -31,6 +31,8 @@ export async function blockedIpRoutes(app: FastifyInstance, deps: BlockedIpRoute
       preHandler: operatorOnly,
       schema: {
         tags: ['operations'],
+        summary: 'Blocked client addresses (operators)',
+        description: 'Every address blocked now (brute force, or an operator), with why and until when.',
         security: [{ bearerAuth: [] }],
         response: { 200: Type.Object({ items: Type.Array(IpBlock) }) },
       },
@@ -44,6 +46,8 @@ export async function blockedIpRoutes(app: FastifyInstance, deps: BlockedIpRoute
       preHandler: operatorOnly,
       schema: {
         tags: ['operations'],
+        summary: 'Lift the block of one address (operators)',
+        description: 'At once, on every instance. An address that is not blocked is a 404.',
         security: [{ bearerAuth: [] }],
         params: Type.Object({ ip: Type.String({ maxLength: 64 }) }),
         response: { 204: Type.Null() },

@@ -31,7 +31,15 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
 
   app.get(
     '/subscriptions',
-    { schema: { tags, querystring: ListQuery, response: { 200: SubscriptionList } } },
+    {
+      schema: {
+        tags,
+        summary: 'List your subscriptions',
+        description: 'Yours only (active and cancelled), oldest first, cursor-paginated.',
+        querystring: ListQuery,
+        response: { 200: SubscriptionList },
+      },
+    },
     async (request) => {
       const { limit, cursor } = request.query;
       const after = subscriptionCursor.decode(cursor);
@@ -53,6 +61,10 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
     {
       schema: {
         tags,
+        summary: 'Subscribe to a bot of your tenant',
+        description:
+          'One active subscription per user and bot: a second one, even sent concurrently, is a 409. A bot ' +
+          'of another tenant is the same 404 as one that never existed.',
         body: SubscriptionCreateBody,
         response: { 201: Subscription, 404: ErrorBody, 409: ErrorBody },
       },
@@ -67,7 +79,15 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
 
   app.get(
     '/subscriptions/:id',
-    { schema: { tags, params: IdParams, response: { 200: Subscription, 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: 'One of your subscriptions',
+        description: "Another user's subscription is the same 404 as one that never existed.",
+        params: IdParams,
+        response: { 200: Subscription, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const row = await deps.inTenant(request, (tx) =>
         findSubscription(tx, authOf(request).userId, request.params.id),
@@ -79,7 +99,17 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
 
   app.delete(
     '/subscriptions/:id',
-    { schema: { tags, params: IdParams, response: { 200: Subscription, 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: 'Cancel one of your subscriptions',
+        description:
+          'Cancels rather than erases: the subscription is kept with status `cancelled` and answered back. ' +
+          'Cancelling again answers the same.',
+        params: IdParams,
+        response: { 200: Subscription, 404: ErrorBody },
+      },
+    },
     async (request) => deps.inTenant(request, (tx) => cancel(tx, authOf(request).userId, request.params.id)),
   );
 }

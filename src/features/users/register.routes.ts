@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { ErrorBody } from '../../platform/errors.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
 import { acceptEmail, acceptNewPassword, noStore } from '../auth/index.ts';
 import { emailAlreadyRegistered } from './users.errors.ts';
@@ -34,8 +34,15 @@ export async function registerRoute(scope: FastifyInstance, deps: RegisterRouteD
       schema: {
         tags: ['auth'],
         summary: 'Create a tenant and its first user (roles admin and user)',
+        description:
+          'Public. The tenant is named `tenant_name` (the full name when omitted). The password policy is ' +
+          "in the body's schema; a password that breaks it is a 422 naming each rule. Then log in with " +
+          'POST /auth/token. Limited per client address (REGISTER_RATE_LIMIT).',
         body: RegisterBody,
-        response: { 201: User, 409: ErrorBody },
+        response: {
+          201: User,
+          409: errorResponse('The e-mail is already registered (in any tenant).', emailAlreadyRegistered()),
+        },
       },
     },
     async (request, reply) => {
