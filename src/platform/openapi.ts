@@ -329,6 +329,7 @@ export const openapiPlugin = fp(
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: DOCS_CONTENT_SECURITY_POLICY,
+      theme: { title: `${API_TITLE} reference` },
     });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   },
