@@ -70,14 +70,19 @@ const refusal = (error: AppError, when: string): Refusal => ({
  */
 export function errorResponse(when: string, ...errors: AppError[]): JsonSchema {
   const codes = [...new Set(errors.map((error) => error.code))];
-  return {
+  const schema: JsonSchema = {
     description: when,
     type: 'object',
     required: ['detail', 'code'],
     properties: { detail: { type: 'string' }, code: { type: 'string', enum: codes } },
     examples: errors.map((error) => ({ detail: error.detail, code: error.code })),
   };
+  ERROR_RESPONSES.add(schema);
+  return schema;
 }
+
+/** The schemas errorResponse built: the error body, whose `code` the document lists in full. */
+const ERROR_RESPONSES = new WeakSet<object>();
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const SUCCESS_DESCRIPTIONS: Record<string, string> = {
@@ -219,7 +224,10 @@ function standardRefusals(route: RouteOptions, schema: JsonSchema, options: Open
   return refusals;
 }
 
-/** The refusals a route declared itself (`errorResponse`), read back from their examples. */
+/**
+ * The refusals a route declared itself, read back from their examples: `errorResponse`'s, or
+ * those of a body of its own (the 503 of /ready), each with its `code`.
+ */
 function declaredRefusals(status: string, response: JsonSchema): Refusal[] {
   const examples = (response.examples ?? []) as { detail: unknown; code: string }[];
   const when = typeof response.description === 'string' ? response.description : '';
@@ -234,7 +242,7 @@ function declaredRefusals(status: string, response: JsonSchema): Refusal[] {
 function refusalResponse(declared: JsonSchema | undefined, refusals: Refusal[]): JsonSchema {
   const codes = [...new Set(refusals.map((item) => item.code))];
   const unnamed = (declared as unknown) === ErrorBody;
-  const custom = declared !== undefined && !unnamed && declared.examples === undefined;
+  const custom = declared !== undefined && !unnamed && !ERROR_RESPONSES.has(declared);
   const base: JsonSchema = custom
     ? { ...declared }
     : codes.length > 0 && codes.every((code) => code === PLATFORM_ERRORS.VALIDATION_FAILED.code)
@@ -253,7 +261,11 @@ function refusalResponse(declared: JsonSchema | undefined, refusals: Refusal[]):
   for (const item of refusals) examples[item.code] ??= { summary: item.when, value: item.body };
   // `x-response-description` is the response's own description (the schema keeps none of it).
   delete base.description;
-  return { ...base, 'x-response-description': description.join('\n'), 'x-examples': examples };
+  return {
+    ...base,
+    'x-response-description': description.join('\n'),
+    ...(refusals.length > 0 ? { 'x-examples': examples } : {}),
+  };
 }
 
 /** A query parameter with a default may be left out: it is not required, whatever TypeBox says. */

@@ -66,7 +66,21 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps) 
           'or a route limit.',
         response: {
           200: ReadyBody,
-          503: Type.Object({ ...ErrorBody.properties, checks: ReadyBody.properties.checks }),
+          503: Type.Object(
+            { ...ErrorBody.properties, checks: ReadyBody.properties.checks },
+            {
+              description:
+                'The database or the state store does not answer (named in `detail` and `checks`), or ' +
+                'the instance is shutting down.',
+              examples: [
+                {
+                  detail: 'Service unavailable: state store',
+                  code: PLATFORM_ERRORS.SERVICE_UNAVAILABLE.code,
+                  checks: { database: 'ok', state_store: 'unavailable' },
+                },
+              ],
+            },
+          ),
         },
       },
     },
