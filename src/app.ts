@@ -5,6 +5,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import Fastify, { LogController } from 'fastify';
 import type { Config } from './config.ts';
 import { auditRoutes } from './features/audit/audit.routes.ts';
+import { inactiveUser } from './features/auth/auth.errors.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { logoutAllRoute } from './features/auth/logout.routes.ts';
 import { botRoutes } from './features/bots/bots.routes.ts';
@@ -13,6 +14,7 @@ import { blockedIpRoutes } from './features/ops/blocked-ips.routes.ts';
 import { healthRoutes } from './features/ops/health.routes.ts';
 import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.ts';
 import { opsSecurityEventRoutes } from './features/ops/security-events.routes.ts';
+import { ipBlocked, rateLimited, userThrottled } from './features/protection/protection.errors.ts';
 import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts';
 import { tenantRoutes } from './features/tenants/tenants.routes.ts';
 import { adminUserRoutes } from './features/users/admin.routes.ts';
@@ -108,7 +110,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     if (request.routeOptions.config?.authenticated !== true) await gate.publicHook(request, reply);
   });
   await app.register(httpMetricsPlugin, { metrics });
-  await app.register(openapiPlugin);
+  // The document derives each route's refusals from its declarations; these are the features' own.
+  await app.register(openapiPlugin, {
+    inactiveUser: inactiveUser(),
+    ipBlocked: ipBlocked(config.ipBlockSeconds),
+    rateLimited: rateLimited({}),
+    userThrottled: userThrottled({}),
+  });
 
   // Public context: operations endpoints at the root.
   await app.register(healthRoutes, { db, store });

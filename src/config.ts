@@ -206,6 +206,11 @@ const schema = {
 };
 
 type Schema = typeof schema;
+
+/** Every environment variable the configuration reads, with its setting's name in `Config`. */
+export const CONFIG_VARIABLES: Readonly<Record<string, keyof Schema>> = Object.freeze(
+  Object.fromEntries(Object.entries(schema).map(([key, item]) => [item.env, key as keyof Schema])),
+);
 type Values = { [K in keyof Schema]: ReturnType<Schema[K]['parse']> };
 
 /** At least as long as SECRET_KEY must be: the bearer secrets production takes (METRICS_TOKEN…). */

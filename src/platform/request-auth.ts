@@ -29,5 +29,14 @@ export function authOf(request: FastifyRequest): AuthContext {
   return request.auth;
 }
 
-/** Builds an onRequest hook that refuses (403, and a security event) a user without `role`. */
-export type RequireRole = (role: 'admin' | 'operator') => (request: FastifyRequest) => Promise<void>;
+/** A route hook that refuses (403, and a security event) a user without `requiredRole`. */
+export type RoleGuard = ((request: FastifyRequest) => Promise<void>) & { readonly requiredRole: string };
+
+/** Builds a role guard, for a route's `onRequest` (or `preHandler`). */
+export type RequireRole = (role: 'admin' | 'operator') => RoleGuard;
+
+/** The role a route hook requires, if it is a role guard: /openapi.json documents its 403. */
+export function requiredRoleOf(hook: unknown): string | undefined {
+  const role = (hook as Partial<RoleGuard> | null | undefined)?.requiredRole;
+  return typeof hook === 'function' && typeof role === 'string' ? role : undefined;
+}

@@ -9,7 +9,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { ErrorBody } from '../../platform/errors.ts';
 import { toPage } from '../../platform/pagination.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import { authOf } from '../../platform/request-auth.ts';
@@ -54,9 +53,14 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
       onRequest: adminOnly,
       schema: {
         tags,
+        summary: "The tenant's audit trail (admins)",
+        description:
+          'Every change made in your tenant, newest first: who (user, e-mail, address, request id), what ' +
+          '(action, resource, the fields changed, never their secret values) and when; cursor-paginated ' +
+          'and filtered by actor, action, resource type, request id and time window.',
         security,
         querystring: AuditLogQuery,
-        response: { 200: AuditRecordPage, 403: ErrorBody },
+        response: { 200: AuditRecordPage },
       },
     },
     async (request) => {
@@ -83,7 +87,16 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
     '/admin/audit-log/verify',
     {
       onRequest: adminOnly,
-      schema: { tags, security, response: { 200: VerifyResponse, 403: ErrorBody } },
+      schema: {
+        tags,
+        summary: "Verify the tenant's audit chain since its last verified point (admins)",
+        description:
+          'Checks the hash chain of the records appended since the last signed verified point and records ' +
+          "a new point. `ok: false` names the first bad record. The full walk is the operators' " +
+          '(GET /ops/audit-log/verify).',
+        security,
+        response: { 200: VerifyResponse },
+      },
     },
     // Incremental: from the tenant's signed verified point (see audit-verify.ts). The full walk is
     // the operators' (GET /ops/audit-log/verify) and the command line's. Reads go page by page in
@@ -103,9 +116,14 @@ export async function auditRoutes(plugin: FastifyInstance, deps: AuditRouteDeps)
       onRequest: adminOnly,
       schema: {
         tags,
+        summary: "The tenant's security events (admins)",
+        description:
+          'Refusals and detections that concern your tenant (failed logins, revoked tokens, refused URLs, ' +
+          'throttles...), newest first; cursor-paginated and filtered by user, type, severity, request id ' +
+          'and time window.',
         security,
         querystring: SecurityEventQuery,
-        response: { 200: SecurityEventPage, 403: ErrorBody },
+        response: { 200: SecurityEventPage },
       },
     },
     async (request) => {

@@ -6,6 +6,7 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { notAuthenticated } from '../../platform/errors.ts';
+import type { RoleGuard } from '../../platform/request-auth.ts';
 import { requestIds } from '../../platform/request-context.ts';
 import type { StateStore } from '../../platform/store/index.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
@@ -105,8 +106,8 @@ export function createAuthenticate(deps: AuthenticateDeps): Authenticate {
 }
 
 /** Route guard: the authenticated user must hold `role`, else 403 and a security event. */
-export function requireRole(role: string, securityEvents: SecurityEventRecorder) {
-  return async function guard(request: FastifyRequest): Promise<void> {
+export function requireRole(role: string, securityEvents: SecurityEventRecorder): RoleGuard {
+  async function guard(request: FastifyRequest): Promise<void> {
     const auth = request.auth;
     if (auth === null) throw notAuthenticated();
     if (auth.roles.includes(role)) return;
@@ -120,5 +121,7 @@ export function requireRole(role: string, securityEvents: SecurityEventRecorder)
       details: { route: request.routeOptions.url, method: request.method },
     });
     throw notEnoughPermissions();
-  };
+  }
+  // The role stays readable on the hook, so the OpenAPI document lists the route's 403.
+  return Object.assign(guard, { requiredRole: role });
 }

@@ -9,10 +9,12 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { ErrorBody, notAuthenticated } from '../../platform/errors.ts';
+import { notAuthenticated } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
+import { csrfCheckFailed } from './auth.errors.ts';
 import type { AuthServices } from './auth.services.ts';
 import type { Authenticate } from './authenticate.ts';
 import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-cookie.ts';
@@ -32,7 +34,7 @@ export interface LogoutRouteDeps {
 /** Rolls back a cookie logout whose token names no session of ours: nothing to do, nothing to audit. */
 class NothingToEnd extends Error {}
 
-const noContent = { 204: { type: 'null', description: 'Logged out' }, 401: ErrorBody };
+const loggedOut = { type: 'null', description: 'Logged out' };
 
 export async function logoutRoute(
   app: FastifyInstance,
@@ -46,9 +48,18 @@ export async function logoutRoute(
       schema: {
         tags: ['auth'],
         summary: 'Revoke the presented access token and its session',
-        description: 'Bearer token, or the tw_refresh cookie with X-CSRF-Token and an allowed Origin.',
+        description:
+          'Bearer token, or (for the console, which may have lost its in-memory access token) the ' +
+          'tw_refresh cookie with X-CSRF-Token and an allowed Origin. Without either: 401. The session ' +
+          'cookies are cleared. Limited per client address (REFRESH_RATE_LIMIT, counted apart).',
         security: [{ bearerAuth: [] }],
-        response: noContent,
+        response: {
+          204: loggedOut,
+          403: errorResponse(
+            'A cookie logout without X-CSRF-Token equal to the tw_csrf cookie, or from an Origin not allowed.',
+            csrfCheckFailed(),
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -113,8 +124,11 @@ export async function logoutAllRoute(scope: FastifyInstance, deps: LogoutRouteDe
       schema: {
         tags: ['auth'],
         summary: 'End every session of the user and revoke every access token issued so far',
+        description:
+          'Signs the user out everywhere, this client included: every refresh token is spent and every ' +
+          'access token issued until now is refused, on every instance. Log in again to continue.',
         security: [{ bearerAuth: [] }],
-        response: noContent,
+        response: { 204: loggedOut },
       },
     },
     async (request, reply) => {

@@ -8,11 +8,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { ErrorBody, internalError, notAuthenticated, ValidationFailed } from '../../platform/errors.ts';
+import { internalError, notAuthenticated, ValidationFailed } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { requestIds } from '../../platform/request-context.ts';
 import type { SecurityEventRecorder, SecurityEventType } from '../audit/index.ts';
-import { inactiveUser } from './auth.errors.ts';
+import { csrfCheckFailed, inactiveUser } from './auth.errors.ts';
 import { RefreshBody, TokenResponse } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
 import { clearSessionCookies, refreshCookie, requireCsrfProof } from './refresh-cookie.ts';
@@ -95,7 +96,18 @@ export async function refreshRoute(
           'request must send X-CSRF-Token (equal to the tw_csrf cookie) and an allowed Origin. A refresh ' +
           'token presented again after its grace window revokes its whole session.',
         body: RefreshBody,
-        response: { 200: TokenResponse, 401: ErrorBody },
+        response: {
+          200: TokenResponse,
+          400: errorResponse('The account has been deactivated.', inactiveUser()),
+          401: errorResponse(
+            'The refresh token is unknown, expired, already spent (its session is then revoked) or of an ended session.',
+            notAuthenticated(),
+          ),
+          403: errorResponse(
+            'A cookie refresh without X-CSRF-Token equal to the tw_csrf cookie, or from an Origin not allowed.',
+            csrfCheckFailed(),
+          ),
+        },
       },
       // The console's cookie refresh may send no body at all: read it as an empty object.
       preValidation: async (request) => {

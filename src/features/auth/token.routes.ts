@@ -6,8 +6,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
-import { ErrorBody, ValidationFailed } from '../../platform/errors.ts';
+import { ValidationFailed } from '../../platform/errors.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
+import { csrfCheckFailed, inactiveUser, invalidCredentials } from './auth.errors.ts';
 import { TokenFormBody, TokenJsonBody, TokenResponse } from './auth.schemas.ts';
 import type { AuthServices } from './auth.services.ts';
 import { setDeviceCookie } from './device-cookie.ts';
@@ -46,7 +48,18 @@ export async function tokenRoute(
             [FORM_CONTENT_TYPE]: { schema: TokenFormBody },
           },
         },
-        response: { 200: TokenResponse, 401: ErrorBody },
+        response: {
+          200: TokenResponse,
+          400: errorResponse(
+            'The account has been deactivated (and the password was right).',
+            inactiveUser(),
+          ),
+          401: errorResponse('Unknown e-mail or wrong password (one answer for both).', invalidCredentials()),
+          403: errorResponse(
+            '`cookie: true` from an Origin that is not allowed (CORS_ORIGINS).',
+            csrfCheckFailed(),
+          ),
+        },
       },
     },
     async (request, reply) => {

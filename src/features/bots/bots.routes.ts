@@ -41,7 +41,16 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.get(
     '/bots',
-    { schema: { tags, querystring: ListQuery, response: { 200: BotList } } },
+    {
+      schema: {
+        tags,
+        summary: "List the tenant's bots",
+        description:
+          'Oldest first, cursor-paginated. `api_token` is never returned: `has_api_token` says whether one is stored.',
+        querystring: ListQuery,
+        response: { 200: BotList },
+      },
+    },
     async (request) => {
       const after = botCursor.decode(request.query.cursor);
       const rows = await deps.inTenant(request, (tx) => listBots(tx, { after, limit: request.query.limit }));
@@ -57,7 +66,18 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.post(
     '/bots',
-    { schema: { tags, body: BotCreateBody, response: { 201: Bot } } },
+    {
+      schema: {
+        tags,
+        summary: 'Create a bot',
+        description:
+          '`status` starts as `stopped`. `api_token` is stored encrypted and never returned. `api_url` is ' +
+          'checked like a connection test would call it: a loopback, private or otherwise non-public ' +
+          'target, or a scheme other than http(s), is a 422 (private targets are allowed with DEBUG=true).',
+        body: BotCreateBody,
+        response: { 201: Bot },
+      },
+    },
     async (request, reply) => {
       checkBotInput(request.body);
       const id = newBotId();
@@ -73,7 +93,15 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.get(
     '/bots/:id',
-    { schema: { tags, params: IdParams, response: { 200: Bot, 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: 'One bot of the tenant',
+        description: "Another tenant's bot is the same 404 as one that never existed.",
+        params: IdParams,
+        response: { 200: Bot, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const row = await deps.inTenant(request, (tx) => findBot(tx, request.params.id));
       if (row === undefined) throw botNotFound();
@@ -83,7 +111,20 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.put(
     '/bots/:id',
-    { schema: { tags, params: IdParams, body: BotUpdateBody, response: { 200: Bot, 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: "Replace a bot's fields",
+        description:
+          'A full replacement: every field is set from the body, and an omitted optional field (`api_url`) ' +
+          'is cleared. `api_token` is the exception, being write-only: omitted, the stored token is kept; ' +
+          '`null` clears it; a string replaces it. Changing `api_url` to another origin while a token is ' +
+          'stored needs the token again (422 on `api_token`).',
+        params: IdParams,
+        body: BotUpdateBody,
+        response: { 200: Bot, 404: ErrorBody },
+      },
+    },
     async (request) => {
       checkBotInput(request.body);
       const { api_url: apiUrl } = request.body;
@@ -94,7 +135,15 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.delete(
     '/bots/:id',
-    { schema: { tags, params: IdParams, response: { 204: Type.Null(), 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete a bot',
+        description: 'Removes the bot and its stored token; the audit trail keeps the record of it.',
+        params: IdParams,
+        response: { 204: Type.Null(), 404: ErrorBody },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       await deps.inTenant(request, async (tx) => {

@@ -81,7 +81,17 @@ export function connectionTestRoutes(
     '/external-bots/test-connection',
     {
       config: { rateLimit: ['testConnection', 'testConnectionTenant'] },
-      schema: { tags, body: ConnectionTestBody, response: { 200: ConnectionTestResult } },
+      schema: {
+        tags,
+        summary: 'Test a bot URL and token before storing them',
+        description:
+          'Calls `GET api_url` with `Authorization: Bearer <api_token>`, bounded in time and size, and answers ' +
+          'only whether it worked (`ok`, `status_code`, `latency_ms`, `error`), never the response body. ' +
+          'A loopback, private or otherwise non-public target (after DNS, on any redirect hop), or a scheme ' +
+          'other than http(s), is a 422. Limited per client address and per tenant.',
+        body: ConnectionTestBody,
+        response: { 200: ConnectionTestResult },
+      },
     },
     async (request) => {
       const { api_url: url, api_token: token } = request.body;
@@ -98,6 +108,10 @@ export function connectionTestRoutes(
       config: { rateLimit: ['testConnection', 'testConnectionTenant'] },
       schema: {
         tags,
+        summary: "Test a stored bot's URL with its stored token",
+        description:
+          "Like POST /external-bots/test-connection, with the bot's own `api_url` and `api_token`; takes no " +
+          'body. A bot without both is a 409, as is a stored token that can no longer be decrypted.',
         params: IdParams,
         response: { 200: ConnectionTestResult, 404: ErrorBody, 409: ErrorBody },
       },

@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../platform/db/index.ts';
-import { ErrorBody } from '../../platform/errors.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import {
   createVerifiedPointSeal,
@@ -39,9 +39,14 @@ export async function opsAuditVerifyRoutes(plugin: FastifyInstance, deps: OpsAud
       onRequest: deps.requireRole('operator'),
       schema: {
         tags: ['operations'],
+        summary: "Verify one tenant's whole audit chain (operators)",
+        description:
+          "Walks the tenant's hash chain from its first retained record and checks the tenant's signed " +
+          'verified point on the way, so a change made to an older record is found too. `ok: false` ' +
+          'names the first bad record. Costs the whole chain (read a page at a time).',
         security: [{ bearerAuth: [] }],
         querystring: OpsAuditVerifyQuery,
-        response: { 200: VerifyResponse, 403: ErrorBody, 404: ErrorBody },
+        response: { 200: VerifyResponse, 404: errorResponse('No tenant has this id.', tenantNotFound()) },
       },
     },
     async (request) => {

@@ -3,7 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { clientKey, isClientKey } from '../../platform/client-key.ts';
-import { ErrorBody, ValidationFailed } from '../../platform/errors.ts';
+import { ValidationFailed } from '../../platform/errors.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { ListQuery, NextCursor } from '../../platform/pagination.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import { authOf } from '../../platform/request-auth.ts';
@@ -43,7 +44,6 @@ export async function blockedIpRoutes(app: FastifyInstance, deps: BlockedIpRoute
         querystring: ListQuery,
         response: {
           200: Type.Object({ items: Type.Array(IpBlock), next_cursor: NextCursor }),
-          403: ErrorBody,
         },
       },
     },
@@ -66,7 +66,10 @@ export async function blockedIpRoutes(app: FastifyInstance, deps: BlockedIpRoute
           '`NOT_FOUND`; one that is no address a 422 at `path.ip`. Role `operator` only.',
         security: [{ bearerAuth: [] }],
         params: Type.Object({ ip: Type.String({ maxLength: 64 }) }),
-        response: { 204: Type.Null(), 403: ErrorBody, 404: ErrorBody },
+        response: {
+          204: Type.Null(),
+          404: errorResponse('The address is not blocked.', noBlockForAddress()),
+        },
       },
     },
     async (request, reply) => {

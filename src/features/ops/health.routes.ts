@@ -41,7 +41,14 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps) 
     '/health',
     {
       config: { probe: true },
-      schema: { tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process answers',
+        description:
+          'Checks nothing else: for restarting a process that stopped answering. Never refused by an IP ' +
+          'block or a route limit.',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -52,9 +59,28 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps) 
       config: { probe: true },
       schema: {
         tags: ['operations'],
+        summary: 'Readiness: the database and the state store answer',
+        description:
+          'Both are pinged (within 2 s each; the state store on every master, writably). 503 names the one ' +
+          'that does not answer, in `detail` and `checks`, with Retry-After. Never refused by an IP block ' +
+          'or a route limit.',
         response: {
           200: ReadyBody,
-          503: Type.Object({ ...ErrorBody.properties, checks: ReadyBody.properties.checks }),
+          503: Type.Object(
+            { ...ErrorBody.properties, checks: ReadyBody.properties.checks },
+            {
+              description:
+                'The database or the state store does not answer (named in `detail` and `checks`), or ' +
+                'the instance is shutting down.',
+              examples: [
+                {
+                  detail: 'Service unavailable: state store',
+                  code: PLATFORM_ERRORS.SERVICE_UNAVAILABLE.code,
+                  checks: { database: 'ok', state_store: 'unavailable' },
+                },
+              ],
+            },
+          ),
         },
       },
     },

@@ -13,6 +13,7 @@ import { type AppError, notAuthenticated, serviceUnavailable } from '../../platf
 import { IMPLEMENTED_METHODS } from '../../platform/hardening/methods.ts';
 import { isLoopback } from '../../platform/hardening/transport.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { requestIds } from '../../platform/request-context.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import { metricsLoopbackOnly } from './ops.refusals.ts';
@@ -89,7 +90,24 @@ export async function metricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics (bearer METRICS_TOKEN, or loopback when it is unset)',
-        security: [{ bearerAuth: [] }],
+        description:
+          'Prometheus text exposition of this instance (with WORKERS > 1, of all its workers merged). ' +
+          'Never refused by an IP block or a route limit. Every refusal is an unauthorized_access_attempt.',
+        security: [{ metricsToken: [] }],
+        response: {
+          200: {
+            description: 'Prometheus text exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          403: errorResponse(
+            'METRICS_TOKEN is unset and the client is not on loopback.',
+            metricsLoopbackOnly(),
+          ),
+          503: errorResponse(
+            "WORKERS > 1 and a worker's figures could not be collected, or the instance is shutting down.",
+            serviceUnavailable('metrics of every worker'),
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -7,7 +7,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../platform/db/index.ts';
-import { ErrorBody } from '../../platform/errors.ts';
 import { idCursor, toPage } from '../../platform/pagination.ts';
 import { legacyEventId } from '../../platform/pagination-legacy.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
@@ -38,9 +37,13 @@ export async function opsSecurityEventRoutes(plugin: FastifyInstance, deps: OpsS
       onRequest: deps.requireRole('operator'),
       schema: {
         tags: ['operations'],
+        summary: 'Security events of every tenant, and those before login (operators)',
+        description:
+          'Newest first, cursor-paginated, filtered by tenant, user, type, severity, request id and time ' +
+          'window. A flood of one event from one source is one row with a `count`.',
         security: [{ bearerAuth: [] }],
         querystring: OpsSecurityEventQuery,
-        response: { 200: SecurityEventPage, 403: ErrorBody },
+        response: { 200: SecurityEventPage },
       },
     },
     async (request) => {

@@ -8,12 +8,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { ErrorBody } from '../../platform/errors.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagination.ts';
 import { legacyMicrosKeyset } from '../../platform/pagination-legacy.ts';
 import { authOf } from '../../platform/request-auth.ts';
-import { IdParams } from '../bots/index.ts';
-import { subscriptionNotFound } from './subscriptions.errors.ts';
+import { botNotFound, IdParams } from '../bots/index.ts';
+import { alreadySubscribed, subscriptionNotFound } from './subscriptions.errors.ts';
 import { findSubscription, listSubscriptions } from './subscriptions.repository.ts';
 import { Subscription, SubscriptionCreateBody, SubscriptionList } from './subscriptions.schemas.ts';
 import { cancel, subscribe, toSubscriptionView } from './subscriptions.service.ts';
@@ -33,7 +33,15 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
 
   app.get(
     '/subscriptions',
-    { schema: { tags, querystring: ListQuery, response: { 200: SubscriptionList } } },
+    {
+      schema: {
+        tags,
+        summary: 'List your subscriptions',
+        description: 'Yours only (active and cancelled), oldest first, cursor-paginated.',
+        querystring: ListQuery,
+        response: { 200: SubscriptionList },
+      },
+    },
     async (request) => {
       const { limit, cursor } = request.query;
       const after = subscriptionCursor.decode(cursor);
@@ -55,8 +63,16 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
     {
       schema: {
         tags,
+        summary: 'Subscribe to a bot of your tenant',
+        description:
+          'One active subscription per user and bot: a second one, even sent concurrently, is a 409. A bot ' +
+          'of another tenant is the same 404 as one that never existed.',
         body: SubscriptionCreateBody,
-        response: { 201: Subscription, 404: ErrorBody, 409: ErrorBody },
+        response: {
+          201: Subscription,
+          404: errorResponse('No such bot in your tenant.', botNotFound()),
+          409: errorResponse('You already hold an active subscription to this bot.', alreadySubscribed()),
+        },
       },
     },
     async (request, reply) => {
@@ -69,7 +85,21 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
 
   app.get(
     '/subscriptions/:id',
-    { schema: { tags, params: IdParams, response: { 200: Subscription, 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: 'One of your subscriptions',
+        description: "Another user's subscription is the same 404 as one that never existed.",
+        params: IdParams,
+        response: {
+          200: Subscription,
+          404: errorResponse(
+            "No such subscription of yours (another user's or tenant's is the same 404).",
+            subscriptionNotFound(),
+          ),
+        },
+      },
+    },
     async (request) => {
       const row = await deps.inTenant(request, (tx) =>
         findSubscription(tx, authOf(request).userId, request.params.id),
@@ -91,7 +121,13 @@ export async function subscriptionRoutes(plugin: FastifyInstance, deps: Subscrip
           'answers 204 again and keeps the first `cancelled_at`. A cancelled subscription allows a new ' +
           "one to the same bot. Another user's or another tenant's subscription is a 404.",
         params: IdParams,
-        response: { 204: Type.Null(), 404: ErrorBody },
+        response: {
+          204: Type.Null(),
+          404: errorResponse(
+            "No such subscription of yours (another user's or tenant's is the same 404).",
+            subscriptionNotFound(),
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { ErrorBody } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { keysetCursor, keysetOf, ListQuery, NextCursor, toPage } from '../../platform/pagination.ts';
 import { legacyTextKeyset } from '../../platform/pagination-legacy.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
@@ -18,7 +18,7 @@ import { authOf } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
 import type { AuthServices } from '../auth/index.ts';
 import { acceptEmail, acceptNewPassword, noStore } from '../auth/index.ts';
-import { emailAlreadyRegistered } from './users.errors.ts';
+import { cannotRaiseOwnRoles, emailAlreadyRegistered, lastAdmin, userNotFound } from './users.errors.ts';
 import { insertUser, isDuplicateEmail, listUsers } from './users.repository.ts';
 import { CreateUserBody, UpdateUserBody, User, UserIdParams, userView } from './users.schemas.ts';
 import { createUserAdmin } from './users.service.ts';
@@ -40,8 +40,9 @@ const userCursor = keysetCursor('users', legacyTextKeyset);
 
 export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRouteDeps): Promise<void> {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  // Runs after the authenticated context's onRequest (authentication): the cheapest refusal first.
-  app.addHook('onRequest', deps.requireRole('admin'));
+  // Each route's first onRequest step after the authenticated context's (authentication): the
+  // cheapest refusal first. Per route, so that the OpenAPI document sees the guard (its 403).
+  const onRequest = deps.requireRole('admin');
   const services = deps.auth;
   const userAdmin = createUserAdmin({
     revoker: services.revoker,
@@ -53,8 +54,11 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRou
   app.get(
     '/users',
     {
+      onRequest,
       schema: {
         tags: ['tenant administration'],
+        summary: "List the tenant's users",
+        description: 'Every user of your tenant, active or not, oldest first; cursor-paginated.',
         security,
         querystring: ListQuery,
         response: { 200: UserPage },
@@ -72,12 +76,19 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRou
   app.post(
     '/users',
     {
+      onRequest,
       schema: {
         tags: ['tenant administration'],
         summary: 'Create a user in the admin\'s tenant (roles default to ["user"])',
+        description:
+          'The password follows the registration policy; e-mails are unique across the platform, so an ' +
+          'address in use in any tenant is a 409. The new user can log in at once.',
         security,
         body: CreateUserBody,
-        response: { 201: User, 409: ErrorBody },
+        response: {
+          201: User,
+          409: errorResponse('The e-mail is already registered (in any tenant).', emailAlreadyRegistered()),
+        },
       },
     },
     async (request, reply) => {
@@ -118,13 +129,24 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRou
   app.patch(
     '/users/:id',
     {
+      onRequest,
       schema: {
         tags: ['tenant administration'],
         summary: 'Change a user: is_active, roles (admin, user), full_name',
+        description:
+          'Only the fields sent change. Deactivating a user (`is_active: false`) ends their sessions, and ' +
+          'their tokens are refused from then on; a role change refuses the access tokens issued before ' +
+          'it, so the new roles apply from the next token. The last active admin of the tenant cannot be ' +
+          'deactivated or demoted, and no one raises their own roles.',
         security,
         params: UserIdParams,
         body: UpdateUserBody,
-        response: { 200: User, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+        response: {
+          200: User,
+          403: errorResponse('You tried to raise your own roles.', cannotRaiseOwnRoles()),
+          404: errorResponse('No such user in your tenant.', userNotFound()),
+          409: errorResponse('The change would leave the tenant without an active admin.', lastAdmin()),
+        },
       },
     },
     async (request, reply) => {
@@ -155,11 +177,20 @@ export async function adminUserRoutes(scope: FastifyInstance, deps: AdminUserRou
   app.delete(
     '/users/:id',
     {
+      onRequest,
       schema: {
         tags: ['tenant administration'],
+        summary: 'Delete a user of the tenant',
+        description:
+          'The user is removed and every access token issued to them is refused at once. The audit trail ' +
+          'keeps the records of what they did. The last active admin of the tenant cannot be deleted.',
         security,
         params: UserIdParams,
-        response: { 204: { type: 'null', description: 'User deleted' }, 404: ErrorBody, 409: ErrorBody },
+        response: {
+          204: { type: 'null', description: 'User deleted' },
+          404: errorResponse('No such user in your tenant.', userNotFound()),
+          409: errorResponse('The user is the last active admin of the tenant.', lastAdmin()),
+        },
       },
     },
     async (request, reply) => {

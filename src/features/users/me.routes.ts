@@ -5,7 +5,7 @@ import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { ErrorBody } from '../../platform/errors.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { keysetCursor, keysetOf, ListQuery, NextCursor, toPage } from '../../platform/pagination.ts';
 import { legacyTextKeyset } from '../../platform/pagination-legacy.ts';
 import { authOf } from '../../platform/request-auth.ts';
@@ -20,7 +20,7 @@ import {
 } from '../auth/index.ts';
 import type { PasswordChangeDeps } from './password-change.ts';
 import { changePassword } from './password-change.ts';
-import { sessionNotFound, userNotFound } from './users.errors.ts';
+import { incorrectPassword, sessionNotFound, userNotFound } from './users.errors.ts';
 import { findUser, updateUser } from './users.repository.ts';
 import { ChangePasswordBody, UpdateMeBody, User, userView } from './users.schemas.ts';
 
@@ -49,7 +49,15 @@ export async function meRoutes(scope: FastifyInstance, deps: MeRouteDeps): Promi
 
   app.get(
     '/users/me',
-    { schema: { tags: ['users'], security: [{ bearerAuth: [] }], response: { 200: User, 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Your own account',
+        description: 'The signed-in user: e-mail, name, roles, tenant and whether the account is active.',
+        security: [{ bearerAuth: [] }],
+        response: { 200: User, 404: errorResponse('The account was deleted meanwhile.', userNotFound()) },
+      },
+    },
     async (request, reply) => {
       const auth = authOf(request);
       const user = await deps.inTenant(request, (tx) => findUser(tx, auth.userId));
@@ -64,9 +72,13 @@ export async function meRoutes(scope: FastifyInstance, deps: MeRouteDeps): Promi
     {
       schema: {
         tags: ['users'],
+        summary: 'Change your own name',
+        description:
+          'Only `full_name` can be changed here; roles and `is_active` are for the tenant admin ' +
+          '(PATCH /users/{id}), the password has its own operation.',
         security: [{ bearerAuth: [] }],
         body: UpdateMeBody,
-        response: { 200: User },
+        response: { 200: User, 404: errorResponse('The account was deleted meanwhile.', userNotFound()) },
       },
     },
     async (request, reply) => {
@@ -96,10 +108,15 @@ export async function meRoutes(scope: FastifyInstance, deps: MeRouteDeps): Promi
         description:
           'Answers a new token pair for a new session of the caller; every earlier session and access ' +
           'token of the user, including the one used for this request, is refused from now on. ' +
-          'A wrong current password is 400 INCORRECT_PASSWORD.',
+          'A wrong current password is 400 INCORRECT_PASSWORD and counts toward brute-force detection. ' +
+          'The new password follows the registration policy (422 naming each rule it breaks).',
         security: [{ bearerAuth: [] }],
         body: ChangePasswordBody,
-        response: { 200: TokenResponse, 400: ErrorBody },
+        response: {
+          200: TokenResponse,
+          400: errorResponse('The current password is wrong.', incorrectPassword()),
+          404: errorResponse('The account was deleted meanwhile.', userNotFound()),
+        },
       },
     },
     async (request, reply) => {
@@ -115,6 +132,9 @@ export async function meRoutes(scope: FastifyInstance, deps: MeRouteDeps): Promi
       schema: {
         tags: ['users'],
         summary: "The user's live sessions, newest first",
+        description:
+          'One per login (or password change) not yet ended or expired, with the address and user agent ' +
+          'it was last used from; `current` marks the session of the token making this request.',
         security: [{ bearerAuth: [] }],
         querystring: ListQuery,
         response: { 200: SessionPage },
@@ -156,9 +176,13 @@ export async function meRoutes(scope: FastifyInstance, deps: MeRouteDeps): Promi
       schema: {
         tags: ['users'],
         summary: 'End one session: its refresh token and the access tokens it issued are revoked',
+        description: 'Signs one device out, at once; ending the current session signs this client out too.',
         security: [{ bearerAuth: [] }],
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        response: { 204: { type: 'null', description: 'Session ended' }, 404: ErrorBody },
+        response: {
+          204: { type: 'null', description: 'Session ended' },
+          404: errorResponse('No live session of yours has this id.', sessionNotFound()),
+        },
       },
     },
     async (request, reply) => {

@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { ErrorBody } from '../../platform/errors.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { hashPassword } from '../../platform/passwords/index.ts';
 import { acceptEmail, acceptNewPassword, noStore } from '../auth/index.ts';
 import type { RequestGate } from '../protection/index.ts';
@@ -49,7 +49,10 @@ export async function registerRoute(scope: FastifyInstance, deps: RegisterRouteD
           'alike (a 409 says that the e-mail has an account, so asking is never free). Every request ' +
           'counts against ten times that limit in the same window. Over either: 429 with Retry-After.',
         body: RegisterBody,
-        response: { 201: User, 409: ErrorBody },
+        response: {
+          201: User,
+          409: errorResponse('The e-mail is already registered (in any tenant).', emailAlreadyRegistered()),
+        },
       },
     },
     async (request, reply) => {

@@ -10,16 +10,25 @@ export const API_CONTENT_SECURITY_POLICY =
   "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
+ * The one inline style the reference renders: the top bar's Swagger logo (an SVG whose `<style>`
+ * element swagger-ui-standalone-preset.js creates before @fastify/swagger-ui swaps the logo for
+ * an image). Allowed by its hash, which CSP Level 3 applies to `<style>` elements however they
+ * are inserted; test/platform/openapi.docs-page.test.ts recomputes it from the served script.
+ */
+export const DOCS_INLINE_STYLE_HASHES = ["'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"];
+
+/**
  * The interactive reference (/docs, Swagger UI) loads its scripts, styles and images from this
- * server and calls /docs/json with fetch. @fastify/swagger-ui serves no inline script or style
- * (its initializer is a separate file, its CSP hash lists are empty) and the bundle touches
- * `Function` only as a fallback behind `globalThis`, so neither 'unsafe-inline' nor
- * 'unsafe-eval' is needed. `data:` images are the icons inlined in swagger-ui.css.
+ * server and calls /docs/json with fetch. @fastify/swagger-ui serves no inline script or style in
+ * its HTML (its initializer is a separate file, its CSP hash lists are empty); the one style
+ * element its scripts create is allowed by hash (above). The bundle touches `Function` only as a
+ * fallback behind `globalThis`, so neither 'unsafe-inline' nor 'unsafe-eval' is needed. `data:`
+ * images are the icons inlined in swagger-ui.css and the logo that replaces Swagger's.
  */
 export const DOCS_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self'",
+  ["style-src 'self'", ...DOCS_INLINE_STYLE_HASHES].join(' '),
   "img-src 'self' data:",
   "connect-src 'self'",
   "font-src 'self'",
