@@ -61,9 +61,32 @@ export const ConnectionTestBody = Type.Object({ api_url: ApiUrl, api_token: ApiT
 export type ConnectionTestInput = Static<typeof ConnectionTestBody>;
 
 /** Never anything the remote side sent beyond its status code: `error` is a fixed category. */
-export const ConnectionTestResult = Type.Object({
-  ok: Type.Boolean(),
-  status_code: Type.Union([Type.Integer(), Type.Null()]),
-  latency_ms: Type.Integer(),
-  error: Type.Optional(Type.String()),
-});
+export const ConnectionTestResult = Type.Object(
+  {
+    ok: Type.Boolean({ description: 'true when the bot answered 2xx (after at most 3 redirects)' }),
+    status_code: Type.Union([Type.Integer(), Type.Null()], {
+      description: "the bot's last HTTP status; null when no answer came",
+    }),
+    latency_ms: Type.Integer(),
+    error: Type.Optional(
+      Type.String({
+        description:
+          'why the test did not succeed, a fixed category: dns_failed, connect_timeout, timeout, ' +
+          'connection_failed, tls_error, invalid_response, too_many_redirects, response_too_large, ' +
+          'redirect_refused (a redirect pointed to a refused target and was not followed)',
+      }),
+    ),
+    detail: Type.Optional(
+      Type.String({
+        description:
+          'with redirect_refused: why the redirect target was refused, in words (never its address)',
+      }),
+    ),
+  },
+  {
+    description:
+      'The outcome of GET api_url with the bearer token: nothing the bot sent beyond its status code.',
+  },
+);
+
+export type ConnectionTestView = Static<typeof ConnectionTestResult>;
