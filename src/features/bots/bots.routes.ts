@@ -16,8 +16,16 @@ import type { SecurityEventRecorder } from '../audit/index.ts';
 import { createBotTokenCipher } from './bot-token.ts';
 import { botNotFound } from './bots.errors.ts';
 import { deleteBot, findBot, listBots } from './bots.repository.ts';
-import { Bot, BotCreateBody, BotList, BotUpdateBody, IdParams } from './bots.schemas.ts';
-import { checkBotInput, createBot, newBotId, replaceBot, toBotView } from './bots.service.ts';
+import { Bot, BotCreateBody, BotList, BotPatchBody, BotUpdateBody, IdParams } from './bots.schemas.ts';
+import {
+  checkBotInput,
+  checkBotPatch,
+  createBot,
+  newBotId,
+  patchBot,
+  replaceBot,
+  toBotView,
+} from './bots.service.ts';
 import { connectionTestRoutes } from './connection-test.routes.ts';
 import { createConnectionTester } from './connection-test.service.ts';
 
@@ -41,7 +49,16 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.get(
     '/bots',
-    { schema: { tags, querystring: ListQuery, response: { 200: BotList } } },
+    {
+      schema: {
+        tags,
+        summary: "List the tenant's bots",
+        description:
+          'Oldest first, cursor-paginated: `?limit=` (1–100, default 50) and the `next_cursor` of the page before.',
+        querystring: ListQuery,
+        response: { 200: BotList },
+      },
+    },
     async (request) => {
       const after = botCursor.decode(request.query.cursor);
       const rows = await deps.inTenant(request, (tx) => listBots(tx, { after, limit: request.query.limit }));
@@ -57,7 +74,17 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.post(
     '/bots',
-    { schema: { tags, body: BotCreateBody, response: { 201: Bot } } },
+    {
+      schema: {
+        tags,
+        summary: 'Create a bot',
+        description:
+          'The bot starts `stopped`. An external bot needs an `api_url`; a refused URL is a 422 whose ' +
+          "`msg` says why (e.g. `api_url's host is a loopback address`). `api_token` is write-only.",
+        body: BotCreateBody,
+        response: { 201: Bot },
+      },
+    },
     async (request, reply) => {
       checkBotInput(request.body);
       const id = newBotId();
@@ -73,7 +100,15 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.get(
     '/bots/:id',
-    { schema: { tags, params: IdParams, response: { 200: Bot, 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: 'Read a bot',
+        description: "Another tenant's bot is the same 404 as one that never existed.",
+        params: IdParams,
+        response: { 200: Bot, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const row = await deps.inTenant(request, (tx) => findBot(tx, request.params.id));
       if (row === undefined) throw botNotFound();
@@ -83,12 +118,50 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.put(
     '/bots/:id',
-    { schema: { tags, params: IdParams, body: BotUpdateBody, response: { 200: Bot, 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: 'Replace a bot',
+        description:
+          'A full replacement: every field is required, `status` included, except `api_url` (omitted: ' +
+          'the bot has none) and `api_token` (omitted: the stored token is kept; `null`: it is removed). ' +
+          'Moving a bot with a stored token to another origin needs the token again (422). To change ' +
+          'some fields only, use PATCH.',
+        params: IdParams,
+        body: BotUpdateBody,
+        response: { 200: Bot, 404: ErrorBody },
+      },
+    },
     async (request) => {
       checkBotInput(request.body);
       const { api_url: apiUrl } = request.body;
       if (typeof apiUrl === 'string') await tester.vetUrlForStorage(request, apiUrl, request.params.id);
       return deps.inTenant(request, (tx) => replaceBot(tx, cipher, request.params.id, request.body));
+    },
+  );
+
+  app.patch(
+    '/bots/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change some fields of a bot',
+        description:
+          'Only the fields sent change, each validated as in PUT; at least one field, and unknown ' +
+          'fields are a 422. `api_token` omitted keeps the stored token, `null` removes it, a string ' +
+          'replaces it; `api_url: null` removes the URL (not for an external bot). A new `api_url` ' +
+          'origin with a stored token needs the token again (422). Audited as `bot.update` with the ' +
+          'changed fields.',
+        params: IdParams,
+        body: BotPatchBody,
+        response: { 200: Bot, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      checkBotPatch(request.body);
+      const { api_url: apiUrl } = request.body;
+      if (typeof apiUrl === 'string') await tester.vetUrlForStorage(request, apiUrl, request.params.id);
+      return deps.inTenant(request, (tx) => patchBot(tx, cipher, request.params.id, request.body));
     },
   );
 
