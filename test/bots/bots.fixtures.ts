@@ -51,3 +51,12 @@ export async function createBot(caller: Caller, overrides: Record<string, unknow
   if (res.statusCode !== 201) throw new Error(`bot not created: ${res.statusCode} ${res.body}`);
   return res.json().id as string;
 }
+
+/**
+ * The contract's 422 for a refused URL: one issue at `loc` whose msg says why. `type` is
+ * `url_host_not_allowed` for a refused host, else `url_scheme`, `url_userinfo` or `url_parsing`.
+ */
+export function urlRefusal(msg: string, options: { loc?: string[]; type?: string } = {}) {
+  const { loc = ['body', 'api_url'], type = 'url_host_not_allowed' } = options;
+  return { detail: [{ loc, msg, type }], code: 'VALIDATION_FAILED' };
+}

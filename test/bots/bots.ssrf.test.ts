@@ -11,7 +11,7 @@ import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
 import { networkViolations } from '../platform/http/fixtures/network-guard.ts';
 import type { Caller } from './bots.fixtures.ts';
-import { as, createBot, PUBLIC_URL, validBot } from './bots.fixtures.ts';
+import { as, createBot, PUBLIC_URL, urlRefusal, validBot } from './bots.fixtures.ts';
 
 const TOKEN = 'secret-token-0123456789';
 const DEBUG_HINT = '; DEBUG=true allows private targets in development';
@@ -65,12 +65,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** The contract's validation shape for a refused api_url: where, why in words, and a type. */
-function refusal(msg: string) {
-  return {
-    detail: [{ loc: ['body', 'api_url'], msg, type: TYPES[msg] ?? 'url_host_not_allowed' }],
-    code: 'VALIDATION_FAILED',
-  };
-}
+const refusal = (msg: string) => urlRefusal(msg, { type: TYPES[msg] ?? 'url_host_not_allowed' });
 
 describe('SSRF refusals through the API (DEBUG=false)', () => {
   let t: TestApp;

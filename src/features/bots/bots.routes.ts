@@ -13,9 +13,10 @@ import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagina
 import { legacyMicrosKeyset } from '../../platform/pagination-legacy.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
+import { deleteBotWithSubscriptions } from './bot-deletion.ts';
 import { createBotTokenCipher } from './bot-token.ts';
 import { botNotFound } from './bots.errors.ts';
-import { deleteBot, findBot, listBots } from './bots.repository.ts';
+import { findBot, listBots } from './bots.repository.ts';
 import { Bot, BotCreateBody, BotList, BotPatchBody, BotUpdateBody, IdParams } from './bots.schemas.ts';
 import {
   checkBotInput,
@@ -167,13 +168,27 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
 
   app.delete(
     '/bots/:id',
-    { schema: { tags, params: IdParams, response: { 204: Type.Null(), 404: ErrorBody } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete a bot, cancelling its subscriptions',
+        description:
+          'Answers 204. The active subscriptions of the bot, of every user of the tenant, are cancelled ' +
+          'in the same transaction as the deletion (`status: "cancelled"`, `cancelled_at` set), each ' +
+          'with an audit record `subscription.cancel` (reason `bot_deleted`) attributed to the deleting ' +
+          'user; then the bot is deleted (audit record `bot.delete` with the number cancelled). The ' +
+          "subscriptions stay in their users' `GET /subscriptions`, still naming the deleted bot by " +
+          'its `bot_id` (`GET /bots/{bot_id}` is then 404). Nothing is deleted in silence.',
+        params: IdParams,
+        response: { 204: Type.Null(), 404: ErrorBody },
+      },
+    },
     async (request, reply) => {
-      const { id } = request.params;
-      await deps.inTenant(request, async (tx) => {
-        if (!(await deleteBot(tx, id))) throw botNotFound();
-        tx.note({ action: 'bot.delete', resourceType: 'bot', resourceId: id });
-      });
+      const cancelled = await deps.inTenant(request, (tx) =>
+        deleteBotWithSubscriptions(tx, request, request.params.id),
+      );
+      // The audit hook counts the bot's own record; these were appended beside it.
+      deps.metrics.auditRecords.inc(cancelled);
       return reply.code(204).send(null);
     },
   );

@@ -9,7 +9,7 @@ import { ValidationFailed } from '../../platform/errors.ts';
 import type { ValidationIssue } from '../../platform/validation.ts';
 import { botTokenAad, isUsableToken, tokenIssues } from './bot-token.ts';
 import { botNotConnectable, botNotFound, botTokenUnreadable } from './bots.errors.ts';
-import type { BotRow } from './bots.repository.ts';
+import type { BotChanges, BotRow } from './bots.repository.ts';
 import { findBot, findBotConnection, insertBot, updateBot } from './bots.repository.ts';
 import type { BotCreateInput, BotPatchInput, BotUpdateInput, BotView } from './bots.schemas.ts';
 
@@ -88,14 +88,7 @@ function originOf(url: string | null): string | null {
 }
 
 /** A bot's replaceable fields, as PUT sends them and as a PATCH leaves them after merging. */
-interface BotFields {
-  name: string;
-  kind: string;
-  exchange: string;
-  strategy: string;
-  status: string;
-  apiUrl: string | null;
-}
+type BotFields = Omit<BotChanges, 'apiTokenEncrypted'>;
 
 const FIELD_COLUMNS = [
   ['name', 'name'],
