@@ -192,4 +192,25 @@ describe('PATCH /bots/{id}', () => {
     const putBody = item.put.requestBody.content['application/json'].schema;
     assert.deepEqual([...putBody.required].sort(), ['exchange', 'kind', 'name', 'status', 'strategy']);
   });
+
+  test('every bot operation has a summary and a description in the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const paths = [
+      '/api/v1/bots',
+      '/api/v1/bots/{id}',
+      '/api/v1/bots/{id}/test-connection',
+      '/api/v1/external-bots/test-connection',
+    ];
+    const operations = paths.flatMap((path) =>
+      Object.entries(doc.paths[path] as Record<string, { summary?: string; description?: string }>).map(
+        ([method, op]) => [`${method} ${path}`, op] as const,
+      ),
+    );
+    assert.equal(operations.length, 8);
+    for (const [name, op] of operations) {
+      assert.ok((op.summary ?? '').length > 0, `${name} has a summary`);
+      assert.ok((op.description ?? '').length > 0, `${name} has a description`);
+    }
+    assert.match(doc.paths['/api/v1/bots/{id}'].delete.description, /cancelled/);
+  });
 });

@@ -81,7 +81,18 @@ export function connectionTestRoutes(
     '/external-bots/test-connection',
     {
       config: { rateLimit: ['testConnection', 'testConnectionTenant'] },
-      schema: { tags, body: ConnectionTestBody, response: { 200: ConnectionTestResult } },
+      schema: {
+        tags,
+        summary: "Test an external bot's API before storing it",
+        description:
+          'Calls `GET api_url` with `Authorization: Bearer <api_token>`, bounded in time and size, and ' +
+          'answers only `ok`, the status code and the latency. A refused URL is a 422 at ' +
+          "`body.api_url` whose `msg` says why (`api_url's host is a loopback address; DEBUG=true " +
+          'allows private targets in development`, `scheme not allowed: …`). A redirect to a refused ' +
+          'target is not followed: `ok: false`, `error: "redirect_refused"` and a `detail` in words.',
+        body: ConnectionTestBody,
+        response: { 200: ConnectionTestResult },
+      },
     },
     async (request) => {
       const { api_url: url, api_token: token } = request.body;
@@ -98,6 +109,13 @@ export function connectionTestRoutes(
       config: { rateLimit: ['testConnection', 'testConnectionTenant'] },
       schema: {
         tags,
+        summary: "Test a stored bot's API with its stored token",
+        description:
+          'Takes no body. Tests the stored `api_url` with the stored token, checked again now (DNS ' +
+          'and DEBUG may have changed since it was stored): a refused URL is a 422 at `bot.api_url` ' +
+          "whose `msg` says why (`the stored api_url's host …`). 409 when the bot has no URL and " +
+          'token, or its stored token cannot be opened. A redirect to a refused target: ' +
+          '`ok: false`, `error: "redirect_refused"`, `detail` in words.',
         params: IdParams,
         response: { 200: ConnectionTestResult, 404: ErrorBody, 409: ErrorBody },
       },
