@@ -17,7 +17,7 @@ import {
 } from '../platform/http/fixtures/fake-bot-server.ts';
 import { networkViolations } from '../platform/http/fixtures/network-guard.ts';
 import type { Caller } from './bots.fixtures.ts';
-import { as, createBot } from './bots.fixtures.ts';
+import { as, createBot, urlRefusal } from './bots.fixtures.ts';
 
 const RESULT_KEYS = ['latency_ms', 'ok', 'status_code'];
 
@@ -193,14 +193,26 @@ describe('connection tests against a local fake bot (DEBUG=true)', () => {
     assert.equal((await api.post(`/bots/${id}/test-connection`, {})).json().ok, true);
   });
 
-  test('a redirect to cloud metadata is refused even in DEBUG: 422 uniform, ssrf_blocked stored', async () => {
+  test('a redirect to cloud metadata is not followed even in DEBUG: the result says so in words, ssrf_blocked stored', async () => {
     const before = (await outcomes(t)).refused ?? 0;
+    const received = fake.received.length;
     const res = await api.post('/external-bots/test-connection', {
       api_url: `${fake.origin}/to-metadata`,
       api_token: BOT_TOKEN,
     });
-    assert.equal(res.statusCode, 422);
-    assert.deepEqual(res.json(), { detail: 'URL is not allowed', code: 'URL_NOT_ALLOWED' });
+    assert.equal(res.statusCode, 200);
+    const { latency_ms: latency, ...result } = res.json();
+    assert.ok(Number.isInteger(latency));
+    assert.deepEqual(result, {
+      ok: false,
+      status_code: 302,
+      error: 'redirect_refused',
+      detail:
+        "The bot answered with a redirect that was not followed: the redirect target's host is a cloud " +
+        'metadata address; this is never allowed, not even with DEBUG=true',
+    });
+    assert.equal(fake.received.length, received + 1);
+    assert.ok(!res.body.includes('169.254'));
     assert.equal((await outcomes(t)).refused, before + 1);
     const { rows } = await t.db.withTenant(alice.tenantId, (tx) =>
       tx.query<{ request_id: string; user_id: string; ip: string; details: { reason: string } }>(
@@ -211,13 +223,51 @@ describe('connection tests against a local fake bot (DEBUG=true)', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.user_id, alice.userId);
     assert.equal(rows[0]?.ip, '127.0.0.1');
-    assert.match(rows[0]?.details.reason ?? '', /^redirect:/);
+    assert.equal(rows[0]?.details.reason, 'redirect:literal:cloud_metadata');
     assert.ok(!JSON.stringify(rows).includes(BOT_TOKEN));
+  });
+
+  test('a stored bot redirecting to cloud metadata gets the same result, and its audit record says 200', async () => {
+    const id = await createBot(api, {
+      kind: 'external',
+      api_url: `${fake.origin}/to-metadata`,
+      api_token: BOT_TOKEN,
+    });
+    const res = await api.post(`/bots/${id}/test-connection`);
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().error, 'redirect_refused');
+    assert.match(res.json().detail, /cloud metadata address/);
+    const { rows } = await t.db.withTenant(alice.tenantId, (tx) =>
+      tx.query<{ status: number }>('SELECT status FROM audit_log WHERE request_id = $1', [
+        res.headers['x-request-id'],
+      ]),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.status),
+      [200],
+    );
+  });
+
+  test('even in DEBUG, a cloud metadata api_url is refused with words that say DEBUG does not open it', async () => {
+    const res = await api.post('/bots', {
+      name: 'Meta',
+      kind: 'external',
+      exchange: 'binance',
+      strategy: 'grid',
+      api_url: 'http://169.254.169.254/latest/meta-data/',
+    });
+    assert.equal(res.statusCode, 422);
+    assert.deepEqual(
+      res.json(),
+      urlRefusal(
+        "api_url's host is a cloud metadata address; this is never allowed, not even with DEBUG=true",
+      ),
+    );
   });
 });
 
 describe('the stored URL is checked again at use', () => {
-  test('a loopback bot stored under DEBUG=true is refused once DEBUG is off, and never called', async () => {
+  test('a loopback bot stored under DEBUG=true is refused once DEBUG is off, saying why, and never called', async () => {
     const fake = await startFakeBot({ '/health': healthRoute as Route });
     const debug = await buildTestApp({ DEBUG: 'true' });
     const strict = await buildTestApp({ DEBUG: 'false' }, { db: debug.db });
@@ -231,7 +281,14 @@ describe('the stored URL is checked again at use', () => {
       });
       const res = await as(strict, alice).post(`/bots/${id}/test-connection`);
       assert.equal(res.statusCode, 422);
-      assert.deepEqual(res.json(), { detail: 'URL is not allowed', code: 'URL_NOT_ALLOWED' });
+      // No body was sent: the refused URL is the bot's stored one, and the words say so.
+      assert.deepEqual(
+        res.json(),
+        urlRefusal(
+          "the stored api_url's host is a loopback address; DEBUG=true allows private targets in development",
+          { loc: ['bot', 'api_url'] },
+        ),
+      );
       assert.equal(fake.received.length, 0);
       const { rows } = await strict.db.withTenant(alice.tenantId, (tx) =>
         tx.query<{ details: { bot_id: string; phase: string } }>(

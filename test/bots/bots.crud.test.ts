@@ -197,6 +197,7 @@ describe('bots CRUD', () => {
     const responses = [
       await api.get(`/bots/${id}`),
       await api.put(`/bots/${id}`, validBot({ status: 'stopped' })),
+      await api.patch(`/bots/${id}`, { name: 'Renamed' }),
       await api.delete(`/bots/${id}`),
       await api.post(`/bots/${id}/test-connection`),
     ];
@@ -211,6 +212,7 @@ describe('bots CRUD', () => {
       const responses = [
         await api.get(`/bots/${encodeURIComponent(id)}`),
         await api.put(`/bots/${encodeURIComponent(id)}`, validBot({ status: 'stopped' })),
+        await api.patch(`/bots/${encodeURIComponent(id)}`, { name: 'Renamed' }),
         await api.delete(`/bots/${encodeURIComponent(id)}`),
         await api.post(`/bots/${encodeURIComponent(id)}/test-connection`),
       ];
@@ -228,6 +230,7 @@ describe('bots CRUD', () => {
       ['POST', '/bots'],
       ['GET', `/bots/${id}`],
       ['PUT', `/bots/${id}`],
+      ['PATCH', `/bots/${id}`],
       ['DELETE', `/bots/${id}`],
       ['POST', `/bots/${id}/test-connection`],
       ['POST', '/external-bots/test-connection'],

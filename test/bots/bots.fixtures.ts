@@ -16,12 +16,17 @@ export interface Caller {
   get(path: string): Promise<LightMyRequestResponse>;
   post(path: string, payload?: unknown): Promise<LightMyRequestResponse>;
   put(path: string, payload: unknown): Promise<LightMyRequestResponse>;
+  patch(path: string, payload: unknown): Promise<LightMyRequestResponse>;
   delete(path: string): Promise<LightMyRequestResponse>;
 }
 
 /** Requests under /api/v1 with `who`'s access token; every response is also kept in `seen`. */
 export function as(t: TestApp, who: TestIdentity, seen: LightMyRequestResponse[] = []): Caller {
-  const send = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, payload?: unknown) => {
+  const send = async (
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    payload?: unknown,
+  ) => {
     const response = await t.app.inject({
       method,
       url: `${API}${path}`,
@@ -35,6 +40,7 @@ export function as(t: TestApp, who: TestIdentity, seen: LightMyRequestResponse[]
     get: (path) => send('GET', path),
     post: (path, payload) => send('POST', path, payload),
     put: (path, payload) => send('PUT', path, payload),
+    patch: (path, payload) => send('PATCH', path, payload),
     delete: (path) => send('DELETE', path),
   };
 }
@@ -44,4 +50,13 @@ export async function createBot(caller: Caller, overrides: Record<string, unknow
   const res = await caller.post('/bots', validBot(overrides));
   if (res.statusCode !== 201) throw new Error(`bot not created: ${res.statusCode} ${res.body}`);
   return res.json().id as string;
+}
+
+/**
+ * The contract's 422 for a refused URL: one issue at `loc` whose msg says why. `type` is
+ * `url_host_not_allowed` for a refused host, else `url_scheme`, `url_userinfo` or `url_parsing`.
+ */
+export function urlRefusal(msg: string, options: { loc?: string[]; type?: string } = {}) {
+  const { loc = ['body', 'api_url'], type = 'url_host_not_allowed' } = options;
+  return { detail: [{ loc, msg, type }], code: 'VALIDATION_FAILED' };
 }

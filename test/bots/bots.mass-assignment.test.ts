@@ -81,6 +81,26 @@ describe('bots mass assignment', () => {
     assert.deepEqual((await api.get(`/bots/${id}`)).json(), before);
   });
 
+  test('PATCH /bots/{id} refuses each server-owned field alone or beside a real change, and changes nothing', async () => {
+    const id = await createBot(api);
+    const before = (await api.get(`/bots/${id}`)).json();
+    for (const [field, value] of SERVER_OWNED.filter(([f]) => f !== 'status')) {
+      for (const body of [{ [field]: value }, { name: 'Renamed', [field]: value }]) {
+        const res = await api.patch(`/bots/${id}`, body);
+        assert.equal(res.statusCode, 422, field);
+        assert.ok(
+          res
+            .json()
+            .detail.some(
+              (d: { loc: string[]; type: string }) => d.loc[1] === field && d.type === 'extra_forbidden',
+            ),
+          field,
+        );
+      }
+    }
+    assert.deepEqual((await api.get(`/bots/${id}`)).json(), before);
+  });
+
   test('a tenant_id in the body cannot move a bot into another tenant', async () => {
     const bob = await createTenantUser(t, { roles: ['user'] });
     const res = await api.post('/bots', { ...validBot(), tenant_id: bob.tenantId });

@@ -40,6 +40,7 @@ describe('tenant isolation of bots and subscriptions', () => {
   const botRoutes = (id: string): [string, () => ReturnType<Caller['get']>][] => [
     ['GET', () => malloryApi.get(`/bots/${id}`)],
     ['PUT', () => malloryApi.put(`/bots/${id}`, validBot({ status: 'running', name: 'pwned' }))],
+    ['PATCH', () => malloryApi.patch(`/bots/${id}`, { name: 'pwned', api_token: null })],
     ['DELETE', () => malloryApi.delete(`/bots/${id}`)],
     ['POST test-connection', () => malloryApi.post(`/bots/${id}/test-connection`)],
   ];

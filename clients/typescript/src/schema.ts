@@ -13,14 +13,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The tenant's audit trail (admins)
+         * @description Every change made in your tenant, newest first: who (user, e-mail, address, request id), what (action, resource, the fields changed, never their secret values) and when; cursor-paginated and filtered by actor, action, resource type, request id and time window.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     action?: string;
                     actor_email?: string;
                     actor_user_id?: string;
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                     request_id?: string;
                     resource_type?: string;
                     since?: string;
@@ -32,7 +36,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -66,14 +70,87 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role admin.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -95,6 +172,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Verify the tenant's audit chain since its last verified point (admins)
+         * @description Checks the hash chain of the records appended since the last signed verified point and records a new point. `ok: false` names the first bad record. The full walk is the operators' (GET /ops/audit-log/verify).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -104,7 +185,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -128,14 +209,70 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role admin.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -157,12 +294,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The tenant's security events (admins)
+         * @description Refusals and detections that concern your tenant (failed logins, revoked tokens, refused URLs, throttles...), newest first; cursor-paginated and filtered by user, type, severity, request id and time window.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
                     event_type?: "token_expired" | "token_invalid" | "token_revoked" | "inactive_user_access" | "login_failed" | "multiple_failed_logins" | "brute_force_detected" | "suspicious_api_usage" | "unauthorized_access_attempt" | "data_exfiltration_attempt" | "ip_blocked" | "rate_limited" | "ssrf_blocked" | "refresh_token_reuse" | "user_throttled" | "alert_failed";
-                    limit: number;
+                    limit?: number;
                     request_id?: string;
                     severity?: "high" | "medium" | "low";
                     since?: string;
@@ -175,7 +316,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -203,14 +344,87 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role admin.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -236,7 +450,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke the presented access token and its session
-         * @description Bearer token, or the tw_refresh cookie with X-CSRF-Token and an allowed Origin.
+         * @description Bearer token, or (for the console, which may have lost its in-memory access token) the tw_refresh cookie with X-CSRF-Token and an allowed Origin. Without either: 401. The session cookies are cleared. Limited per client address (REFRESH_RATE_LIMIT, counted apart).
          */
         post: {
             parameters: {
@@ -254,14 +468,102 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `CSRF_CHECK_FAILED`: A cookie logout without X-CSRF-Token equal to the tw_csrf cookie, or from an Origin not allowed.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "CSRF_CHECK_FAILED" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `RATE_LIMITED`: The route's rate limit is exceeded; see Retry-After and RateLimit.
+                 *     - `USER_THROTTLED`: The user made unusually many calls; see Retry-After.
+                 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "RATE_LIMITED" | "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -283,7 +585,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End every session of the user and revoke every access token issued so far */
+        /**
+         * End every session of the user and revoke every access token issued so far
+         * @description Signs the user out everywhere, this client included: every refresh token is spent and every access token issued until now is refused, on every instance. Log in again to continue.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -300,14 +605,96 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -350,7 +737,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -367,14 +754,116 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The refresh token is unknown, expired, already spent (its session is then revoked) or of an ended session. */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `CSRF_CHECK_FAILED`: A cookie refresh without X-CSRF-Token equal to the tw_csrf cookie, or from an Origin not allowed.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "CSRF_CHECK_FAILED" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `RATE_LIMITED`: The route's rate limit is exceeded; see Retry-After and RateLimit. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "RATE_LIMITED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -420,7 +909,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -442,14 +931,110 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `EMAIL_ALREADY_REGISTERED`: The e-mail is already registered (in any tenant). */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "EMAIL_ALREADY_REGISTERED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `RATE_LIMITED`: The route's rate limit is exceeded; see Retry-After and RateLimit. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "RATE_LIMITED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -504,7 +1089,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -521,14 +1106,116 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated (and the password was right).
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `INVALID_CREDENTIALS`: Unknown e-mail or wrong password (one answer for both). */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "INVALID_CREDENTIALS";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `CSRF_CHECK_FAILED`: `cookie: true` from an Origin that is not allowed (CORS_ORIGINS).
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "CSRF_CHECK_FAILED" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `RATE_LIMITED`: The route's rate limit is exceeded; see Retry-After and RateLimit. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "RATE_LIMITED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -548,11 +1235,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List the tenant's bots
+         * @description Oldest first, cursor-paginated: `?limit=` (1–100, default 50) and the `next_cursor` of the page before.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -560,7 +1251,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -587,9 +1278,95 @@ export interface paths {
                         };
                     };
                 };
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
+                        };
+                    };
+                };
             };
         };
         put?: never;
+        /**
+         * Create a bot
+         * @description The bot starts `stopped`. An external bot needs an `api_url`; a refused URL is a 422 whose `msg` says why (e.g. `api_url's host is a loopback address`). `api_token` is write-only.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -600,10 +1377,15 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description null or omitted: no token. write-only (stored encrypted, never returned): 10 to 4096 visible ASCII characters, none of <>&"'`; */
                         api_token?: string | null;
+                        /** @description null or omitted: no URL. http or https only; a loopback, private, link-local, metadata or other non-public host (or one that resolves to such an address) is refused unless DEBUG=true (cloud metadata never) */
                         api_url?: string | null;
                         exchange: string;
-                        /** @enum {unknown} */
+                        /**
+                         * @description an external bot needs an api_url
+                         * @enum {unknown}
+                         */
                         kind: "internal" | "external";
                         name: string;
                         strategy: string;
@@ -611,7 +1393,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -635,6 +1417,117 @@ export interface paths {
                         };
                     };
                 };
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -650,6 +1543,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read a bot
+         * @description Another tenant's bot is the same 404 as one that never existed.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -661,7 +1558,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -685,20 +1582,107 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `BOT_NOT_FOUND`: No such bot in your tenant (another tenant's bot is the same 404). */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "BOT_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
                 };
             };
         };
+        /**
+         * Replace a bot
+         * @description A full replacement: every field is required, `status` included, except `api_url` (omitted: the bot has none) and `api_token` (omitted: the stored token is kept; `null`: it is removed). Moving a bot with a stored token to another origin needs the token again (422). To change some fields only, use PATCH.
+         */
         put: {
             parameters: {
                 query?: never;
@@ -708,13 +1692,19 @@ export interface paths {
                 };
                 cookie?: never;
             };
+            /** @description The full replacement of the bot: every field is required except api_url (omitted: none) and api_token (omitted: kept). To change some fields only, use PATCH. */
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description omitted: the stored token is kept; null: it is removed; a string replaces it. A new api_url origin with a stored token needs the token again. write-only (stored encrypted, never returned): 10 to 4096 visible ASCII characters, none of <>&"'`; */
                         api_token?: string | null;
+                        /** @description null or omitted: the bot has no URL. http or https only; a loopback, private, link-local, metadata or other non-public host (or one that resolves to such an address) is refused unless DEBUG=true (cloud metadata never) */
                         api_url?: string | null;
                         exchange: string;
-                        /** @enum {unknown} */
+                        /**
+                         * @description an external bot needs an api_url
+                         * @enum {unknown}
+                         */
                         kind: "internal" | "external";
                         name: string;
                         /** @enum {unknown} */
@@ -724,7 +1714,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -748,14 +1738,126 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `BOT_NOT_FOUND`: No such bot in your tenant (another tenant's bot is the same 404). */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "BOT_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -763,6 +1865,10 @@ export interface paths {
             };
         };
         post?: never;
+        /**
+         * Delete a bot, cancelling its subscriptions
+         * @description Answers 204. The active subscriptions of the bot, of every user of the tenant, are cancelled in the same transaction as the deletion (`status: "cancelled"`, `cancelled_at` set), each with an audit record `subscription.cancel` (reason `bot_deleted`) attributed to the deleting user; then the bot is deleted (audit record `bot.delete` with the number cancelled). The subscriptions stay in their users' `GET /subscriptions`, still naming the deleted bot by its `bot_id` (`GET /bots/{bot_id}` is then 404). Nothing is deleted in silence.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -774,21 +1880,104 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description No content */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `BOT_NOT_FOUND`: No such bot in your tenant (another tenant's bot is the same 404). */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "BOT_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -797,7 +1986,191 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change some fields of a bot
+         * @description Only the fields sent change, each validated as in PUT; at least one field, and unknown fields are a 422. `api_token` omitted keeps the stored token, `null` removes it, a string replaces it; `api_url: null` removes the URL (not for an external bot). A new `api_url` origin with a stored token needs the token again (422). Audited as `bot.update` with the changed fields.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description Only the fields sent change, each validated as in PUT; at least one field. An omitted field keeps its value, null clears api_url or api_token. */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description omitted: the stored token is kept; null: it is removed; a string replaces it. A new api_url origin with a stored token needs the token again. write-only (stored encrypted, never returned): 10 to 4096 visible ASCII characters, none of <>&"'`; */
+                        api_token?: string | null;
+                        /** @description null: the bot has no URL. http or https only; a loopback, private, link-local, metadata or other non-public host (or one that resolves to such an address) is refused unless DEBUG=true (cloud metadata never) */
+                        api_url?: string | null;
+                        exchange?: string;
+                        /**
+                         * @description an external bot needs an api_url
+                         * @enum {unknown}
+                         */
+                        kind?: "internal" | "external";
+                        name?: string;
+                        /** @enum {unknown} */
+                        status?: "stopped" | "running" | "paused" | "error";
+                        strategy?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            api_url: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            exchange: string;
+                            has_api_token: boolean;
+                            id: string;
+                            /** @enum {unknown} */
+                            kind: "internal" | "external";
+                            name: string;
+                            /** @enum {unknown} */
+                            status: "stopped" | "running" | "paused" | "error";
+                            strategy: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `BOT_NOT_FOUND`: No such bot in your tenant (another tenant's bot is the same 404). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "BOT_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/bots/{id}/test-connection": {
@@ -809,6 +2182,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Test a stored bot's API with its stored token
+         * @description Takes no body. Tests the stored `api_url` with the stored token, checked again now (DNS and DEBUG may have changed since it was stored): a refused URL is a 422 at `bot.api_url` whose `msg` says why (`the stored api_url's host …`). 409 when the bot has no URL and token, or its stored token cannot be opened. A redirect to a refused target: `ok: false`, `error: "redirect_refused"`, `detail` in words.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -820,40 +2197,161 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The outcome of GET api_url with the bearer token: nothing the bot sent beyond its status code. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            /** @description with redirect_refused: why the redirect target was refused, in words (never its address) */
+                            detail?: string;
+                            /** @description why the test did not succeed, a fixed category: dns_failed, connect_timeout, timeout, connection_failed, tls_error, invalid_response, too_many_redirects, response_too_large, redirect_refused (a redirect pointed to a refused target and was not followed) */
                             error?: string;
                             latency_ms: number;
+                            /** @description true when the bot answered 2xx (after at most 3 redirects) */
                             ok: boolean;
+                            /** @description the bot's last HTTP status; null when no answer came */
                             status_code: number | null;
                         };
                     };
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `BOT_NOT_FOUND`: No such bot in your tenant. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "BOT_NOT_FOUND";
                             detail: string;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `BOT_NOT_CONNECTABLE`, `BOT_TOKEN_UNREADABLE`: The bot has no URL and token to test, or its stored token cannot be opened. */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "BOT_NOT_CONNECTABLE" | "BOT_TOKEN_UNREADABLE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /**
+                 * @description - `RATE_LIMITED`: The route's rate limit is exceeded; see Retry-After and RateLimit.
+                 *     - `USER_THROTTLED`: The user made unusually many calls; see Retry-After.
+                 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "RATE_LIMITED" | "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -875,6 +2373,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Test an external bot's API before storing it
+         * @description Calls `GET api_url` with `Authorization: Bearer <api_token>`, bounded in time and size, and answers only `ok`, the status code and the latency. A refused URL is a 422 at `body.api_url` whose `msg` says why (`api_url's host is a loopback address; DEBUG=true allows private targets in development`, `scheme not allowed: …`). A redirect to a refused target is not followed: `ok: false`, `error: "redirect_refused"` and a `detail` in words.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -891,17 +2393,136 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description The outcome of GET api_url with the bearer token: nothing the bot sent beyond its status code. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            /** @description with redirect_refused: why the redirect target was refused, in words (never its address) */
+                            detail?: string;
+                            /** @description why the test did not succeed, a fixed category: dns_failed, connect_timeout, timeout, connection_failed, tls_error, invalid_response, too_many_redirects, response_too_large, redirect_refused (a redirect pointed to a refused target and was not followed) */
                             error?: string;
                             latency_ms: number;
+                            /** @description true when the bot answered 2xx (after at most 3 redirects) */
                             ok: boolean;
+                            /** @description the bot's last HTTP status; null when no answer came */
                             status_code: number | null;
+                        };
+                    };
+                };
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /**
+                 * @description - `RATE_LIMITED`: The route's rate limit is exceeded; see Retry-After and RateLimit.
+                 *     - `USER_THROTTLED`: The user made unusually many calls; see Retry-After.
+                 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "RATE_LIMITED" | "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
                         };
                     };
                 };
@@ -920,6 +2541,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Verify one tenant's whole audit chain (operators)
+         * @description Walks the tenant's hash chain from its first retained record and checks the tenant's signed verified point on the way, so a change made to an older record is found too. `ok: false` names the first bad record. Costs the whole chain (read a page at a time).
+         */
         get: {
             parameters: {
                 query: {
@@ -931,7 +2556,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -955,26 +2580,100 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role operator.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
                             detail: string;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `TENANT_NOT_FOUND`: No tenant has this id. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "TENANT_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1002,9 +2701,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1012,7 +2711,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1031,14 +2730,87 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role operator.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1078,33 +2850,107 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description No content */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role operator.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
                             detail: string;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `NOT_FOUND`: The address is not blocked. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1123,12 +2969,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Security events of every tenant, and those before login (operators)
+         * @description Newest first, cursor-paginated, filtered by tenant, user, type, severity, request id and time window. A flood of one event from one source is one row with a `count`.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
                     event_type?: "token_expired" | "token_invalid" | "token_revoked" | "inactive_user_access" | "login_failed" | "multiple_failed_logins" | "brute_force_detected" | "suspicious_api_usage" | "unauthorized_access_attempt" | "data_exfiltration_attempt" | "ip_blocked" | "rate_limited" | "ssrf_blocked" | "refresh_token_reuse" | "user_throttled" | "alert_failed";
-                    limit: number;
+                    limit?: number;
                     request_id?: string;
                     severity?: "high" | "medium" | "low";
                     since?: string;
@@ -1142,7 +2992,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1170,14 +3020,87 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role operator.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1199,11 +3122,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List your subscriptions
+         * @description Yours only (active and cancelled), oldest first, cursor-paginated.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1211,7 +3138,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1219,6 +3146,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                /** @description the bot subscribed to; once that bot is deleted (which cancels the subscription) it names a bot that answers 404 */
                                 bot_id: string;
                                 /** Format: date-time */
                                 cancelled_at: string | null;
@@ -1234,9 +3162,95 @@ export interface paths {
                         };
                     };
                 };
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
+                        };
+                    };
+                };
             };
         };
         put?: never;
+        /**
+         * Subscribe to a bot of your tenant
+         * @description One active subscription per user and bot: a second one, even sent concurrently, is a 409. A bot of another tenant is the same 404 as one that never existed.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1254,13 +3268,14 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            /** @description the bot subscribed to; once that bot is deleted (which cancels the subscription) it names a bot that answers 404 */
                             bot_id: string;
                             /** Format: date-time */
                             cancelled_at: string | null;
@@ -1274,26 +3289,139 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `BOT_NOT_FOUND`: No such bot in your tenant. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "BOT_NOT_FOUND";
                             detail: string;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `ALREADY_SUBSCRIBED`: You already hold an active subscription to this bot. */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "ALREADY_SUBSCRIBED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1313,6 +3441,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * One of your subscriptions
+         * @description Another user's subscription is the same 404 as one that never existed.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1324,13 +3456,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            /** @description the bot subscribed to; once that bot is deleted (which cancels the subscription) it names a bot that answers 404 */
                             bot_id: string;
                             /** Format: date-time */
                             cancelled_at: string | null;
@@ -1344,14 +3477,97 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SUBSCRIPTION_NOT_FOUND`: No such subscription of yours (another user's or tenant's is the same 404). */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "SUBSCRIPTION_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1375,21 +3591,104 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description No content */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SUBSCRIPTION_NOT_FOUND`: No such subscription of yours (another user's or tenant's is the same 404). */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "SUBSCRIPTION_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1421,7 +3720,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1438,14 +3737,80 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `TENANT_NOT_FOUND`: Your tenant no longer exists. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "TENANT_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1476,7 +3841,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1493,26 +3858,129 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role admin.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
                             detail: string;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `TENANT_NOT_FOUND`: Your tenant no longer exists. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "TENANT_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1528,11 +3996,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List the tenant's users
+         * @description Every user of your tenant, active or not, oldest first; cursor-paginated.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1540,7 +4012,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1565,10 +4037,98 @@ export interface paths {
                         };
                     };
                 };
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role admin.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
+                        };
+                    };
+                };
             };
         };
         put?: never;
-        /** Create a user in the admin's tenant (roles default to ["user"]) */
+        /**
+         * Create a user in the admin's tenant (roles default to ["user"])
+         * @description The password follows the registration policy; e-mails are unique across the platform, so an address in use in any tenant is a 409. The new user can log in at once.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1589,7 +4149,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -1611,14 +4171,129 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role admin.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `EMAIL_ALREADY_REGISTERED`: The e-mail is already registered (in any tenant). */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "EMAIL_ALREADY_REGISTERED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1641,6 +4316,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /**
+         * Delete a user of the tenant
+         * @description The user is removed and every access token issued to them is refused at once. The audit trail keeps the records of what they did. The last active admin of the tenant cannot be deleted.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -1659,26 +4338,113 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: Only a user with the role admin.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `USER_NOT_FOUND`: No such user in your tenant. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "USER_NOT_FOUND";
                             detail: string;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `LAST_ADMIN`: The user is the last active admin of the tenant. */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "LAST_ADMIN";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1687,7 +4453,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a user: is_active, roles (admin, user), full_name */
+        /**
+         * Change a user: is_active, roles (admin, user), full_name
+         * @description Only the fields sent change. Deactivating a user (`is_active: false`) ends their sessions, and their tokens are refused from then on; a role change refuses the access tokens issued before it, so the new roles apply from the next token. The last active admin of the tenant cannot be deactivated or demoted, and no one raises their own roles.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1707,7 +4476,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1729,38 +4498,142 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `FORBIDDEN`: You tried to raise your own roles.
+                 *     - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After.
+                 */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "FORBIDDEN" | "IP_BLOCKED";
                             detail: string;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `USER_NOT_FOUND`: No such user in your tenant. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "USER_NOT_FOUND";
                             detail: string;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `LAST_ADMIN`: The change would leave the tenant without an active admin. */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "LAST_ADMIN";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1776,6 +4649,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Your own account
+         * @description The signed-in user: e-mail, name, roles, tenant and whether the account is active.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1785,7 +4662,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1807,14 +4684,80 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `USER_NOT_FOUND`: The account was deleted meanwhile. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "USER_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1826,6 +4769,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * Change your own name
+         * @description Only `full_name` can be changed here; roles and `is_active` are for the tenant admin (PATCH /users/{id}), the password has its own operation.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1841,7 +4788,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1860,6 +4807,130 @@ export interface paths {
                             tenant_id: string;
                             /** Format: date-time */
                             updated_at: string;
+                        };
+                    };
+                };
+                /**
+                 * @description - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `USER_NOT_FOUND`: The account was deleted meanwhile. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
                         };
                     };
                 };
@@ -1878,7 +4949,7 @@ export interface paths {
         put?: never;
         /**
          * Change the password; every session and token of the user is revoked
-         * @description Answers a new token pair for a new session of the caller; every earlier session and access token of the user, including the one used for this request, is refused from now on. A wrong current password is 400 INCORRECT_PASSWORD.
+         * @description Answers a new token pair for a new session of the caller; every earlier session and access token of the user, including the one used for this request, is refused from now on. A wrong current password is 400 INCORRECT_PASSWORD and counts toward brute-force detection. The new password follows the registration policy (422 naming each rule it breaks).
          */
         post: {
             parameters: {
@@ -1899,7 +4970,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1916,14 +4987,127 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /**
+                 * @description - `INCORRECT_PASSWORD`: The current password is wrong.
+                 *     - `INACTIVE_USER`: The account has been deactivated.
+                 *     - `BAD_REQUEST`: The body cannot be read (not JSON, not UTF-8, nested deeper than 20 levels).
+                 */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "INCORRECT_PASSWORD" | "INACTIVE_USER" | "BAD_REQUEST";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `USER_NOT_FOUND`: The account was deleted meanwhile. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `PAYLOAD_TOO_LARGE`: The body is over BODY_LIMIT_BYTES. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "PAYLOAD_TOO_LARGE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `UNSUPPORTED_MEDIA_TYPE`: A content type the operation does not take. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "UNSUPPORTED_MEDIA_TYPE";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -1943,12 +5127,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The user's live sessions, newest first */
+        /**
+         * The user's live sessions, newest first
+         * @description One per login (or password change) not yet ended or expired, with the address and user agent it was last used from; `current` marks the session of the token making this request.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     cursor?: string;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1956,7 +5143,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1976,6 +5163,88 @@ export interface paths {
                                 user_agent: string | null;
                             }[];
                             next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
                         };
                     };
                 };
@@ -1999,7 +5268,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one session: its refresh token and the access tokens it issued are revoked */
+        /**
+         * End one session: its refresh token and the access tokens it issued are revoked
+         * @description Signs one device out, at once; ending the current session signs this client out too.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -2018,14 +5290,97 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description - `INACTIVE_USER`: The account has been deactivated. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "INACTIVE_USER";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The access token is missing, malformed, expired, forged or revoked (one answer whatever the reason). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `IP_BLOCKED`: The client's address is blocked (brute force, or an operator); see Retry-After. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "IP_BLOCKED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SESSION_NOT_FOUND`: No live session of yours has this id. */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            code: string;
+                            /** @enum {string} */
+                            code: "SESSION_NOT_FOUND";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `VALIDATION_FAILED`: The input fails its schema or a rule beyond it: `detail` lists each issue with `loc`, `msg` and `type`. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED";
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description - `USER_THROTTLED`: The user made unusually many calls; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "USER_THROTTLED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
                             detail: string;
                         };
                     };
@@ -2044,6 +5399,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Liveness: the process answers
+         * @description Checks nothing else: for restarting a process that stopped answering. Never refused by an IP block or a route limit.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -2053,7 +5412,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2062,6 +5421,19 @@ export interface paths {
                         "application/json": {
                             /** @enum {string} */
                             status: "ok";
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store is unreachable, or the instance is shutting down; see Retry-After. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
                         };
                     };
                 };
@@ -2082,7 +5454,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (bearer METRICS_TOKEN, or loopback when it is unset) */
+        /**
+         * Prometheus metrics (bearer METRICS_TOKEN, or loopback when it is unset)
+         * @description Prometheus text exposition of this instance (with WORKERS > 1, of all its workers merged). Never refused by an IP block or a route limit. Every refusal is an unauthorized_access_attempt.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -2092,12 +5467,53 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Prometheus text exposition format */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description - `NOT_AUTHENTICATED`: The token is missing or wrong. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "NOT_AUTHENTICATED";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `FORBIDDEN`: METRICS_TOKEN is unset and the client is not on loopback. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "FORBIDDEN";
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description - `SERVICE_UNAVAILABLE`: WORKERS > 1 and a worker's figures could not be collected, or the instance is shutting down. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "SERVICE_UNAVAILABLE";
+                            detail: string;
+                        };
+                    };
                 };
             };
         };
@@ -2116,6 +5532,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Readiness: the database and the state store answer
+         * @description Both are pinged (within 2 s each; the state store on every master, writably). 503 names the one that does not answer, in `detail` and `checks`, with Retry-After. Never refused by an IP block or a route limit.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -2125,7 +5545,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2140,7 +5560,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description - `SERVICE_UNAVAILABLE`: The database or the state store does not answer (named in `detail` and `checks`), or the instance is shutting down. */
                 503: {
                     headers: {
                         [name: string]: unknown;

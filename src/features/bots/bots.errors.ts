@@ -4,7 +4,6 @@ import { AppError, defineErrors } from '../../platform/errors.ts';
 
 export const BOT_ERRORS = defineErrors({
   BOT_NOT_FOUND: 404,
-  URL_NOT_ALLOWED: 422,
   BOT_NOT_CONNECTABLE: 409,
   BOT_TOKEN_UNREADABLE: 409,
 });
@@ -16,12 +15,6 @@ declare module '../../platform/errors.ts' {
 }
 
 export const botNotFound = (): AppError => new AppError(404, 'BOT_NOT_FOUND', 'Bot not found');
-
-/**
- * One message whatever rule refused the URL (scheme, userinfo, loopback, metadata, a redirect hop...),
- * so that the answer cannot be used to map the internal network; the reason goes to the security event.
- */
-export const urlNotAllowed = (): AppError => new AppError(422, 'URL_NOT_ALLOWED', 'URL is not allowed');
 
 export const botNotConnectable = (): AppError =>
   new AppError(409, 'BOT_NOT_CONNECTABLE', 'Bot has no API URL and token to test');

@@ -119,6 +119,31 @@ export async function deleteBot(tx: Tx, id: string): Promise<boolean> {
   return rowCount > 0;
 }
 
+/** A subscription a bot's deletion cancelled, for its audit record. */
+export interface CancelledSubscription {
+  id: string;
+  user_id: string;
+}
+
+/**
+ * Cancels the active subscriptions of bot `botId` (of every user of the tenant; RLS keeps it to the
+ * tenant), as a user's own cancel does, and says which. The bots feature cannot reach the
+ * subscriptions feature (which builds on it), so this one statement on its table lives here; the
+ * row is the subscriptions feature's, and keeps its meaning: cancelled, with the time.
+ */
+export async function cancelSubscriptionsOfBot(tx: Tx, botId: string): Promise<CancelledSubscription[]> {
+  const { rows } = await tx.query<CancelledSubscription>(
+    `WITH cancelled AS (
+       UPDATE subscriptions SET status = 'cancelled', cancelled_at = now()
+       WHERE bot_id = $1 AND status = 'active'
+       RETURNING id, user_id, created_at
+     )
+     SELECT id, user_id FROM cancelled ORDER BY created_at, id`,
+    [botId],
+  );
+  return rows;
+}
+
 export interface BotConnectionRow {
   api_url: string | null;
   api_token_encrypted: string | null;

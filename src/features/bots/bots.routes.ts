@@ -7,21 +7,36 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { ErrorBody } from '../../platform/errors.ts';
 import type { Metrics } from '../../platform/metrics.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagination.ts';
 import { legacyMicrosKeyset } from '../../platform/pagination-legacy.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
+import { deleteBotWithSubscriptions } from './bot-deletion.ts';
 import { createBotTokenCipher } from './bot-token.ts';
 import { botNotFound } from './bots.errors.ts';
-import { deleteBot, findBot, listBots } from './bots.repository.ts';
-import { Bot, BotCreateBody, BotList, BotUpdateBody, IdParams } from './bots.schemas.ts';
-import { checkBotInput, createBot, newBotId, replaceBot, toBotView } from './bots.service.ts';
+import { findBot, listBots } from './bots.repository.ts';
+import { Bot, BotCreateBody, BotList, BotPatchBody, BotUpdateBody, IdParams } from './bots.schemas.ts';
+import {
+  checkBotInput,
+  checkBotPatch,
+  createBot,
+  newBotId,
+  patchBot,
+  replaceBot,
+  toBotView,
+} from './bots.service.ts';
 import { connectionTestRoutes } from './connection-test.routes.ts';
 import { createConnectionTester } from './connection-test.service.ts';
 
 /** What the bot routes use. */
+
+const notFoundResponse = errorResponse(
+  "No such bot in your tenant (another tenant's bot is the same 404).",
+  botNotFound(),
+);
+
 export interface BotRoutesDeps {
   config: Config;
   inTenant: InTenant;
@@ -46,7 +61,7 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
         tags,
         summary: "List the tenant's bots",
         description:
-          'Oldest first, cursor-paginated. `api_token` is never returned: `has_api_token` says whether one is stored.',
+          'Oldest first, cursor-paginated: `?limit=` (1–100, default 50) and the `next_cursor` of the page before.',
         querystring: ListQuery,
         response: { 200: BotList },
       },
@@ -71,9 +86,8 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
         tags,
         summary: 'Create a bot',
         description:
-          '`status` starts as `stopped`. `api_token` is stored encrypted and never returned. `api_url` is ' +
-          'checked like a connection test would call it: a loopback, private or otherwise non-public ' +
-          'target, or a scheme other than http(s), is a 422 (private targets are allowed with DEBUG=true).',
+          'The bot starts `stopped`. An external bot needs an `api_url`; a refused URL is a 422 whose ' +
+          "`msg` says why (e.g. `api_url's host is a loopback address`). `api_token` is write-only.",
         body: BotCreateBody,
         response: { 201: Bot },
       },
@@ -96,10 +110,10 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
     {
       schema: {
         tags,
-        summary: 'One bot of the tenant',
+        summary: 'Read a bot',
         description: "Another tenant's bot is the same 404 as one that never existed.",
         params: IdParams,
-        response: { 200: Bot, 404: ErrorBody },
+        response: { 200: Bot, 404: notFoundResponse },
       },
     },
     async (request) => {
@@ -114,15 +128,15 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
     {
       schema: {
         tags,
-        summary: "Replace a bot's fields",
+        summary: 'Replace a bot',
         description:
-          'A full replacement: every field is set from the body, and an omitted optional field (`api_url`) ' +
-          'is cleared. `api_token` is the exception, being write-only: omitted, the stored token is kept; ' +
-          '`null` clears it; a string replaces it. Changing `api_url` to another origin while a token is ' +
-          'stored needs the token again (422 on `api_token`).',
+          'A full replacement: every field is required, `status` included, except `api_url` (omitted: ' +
+          'the bot has none) and `api_token` (omitted: the stored token is kept; `null`: it is removed). ' +
+          'Moving a bot with a stored token to another origin needs the token again (422). To change ' +
+          'some fields only, use PATCH.',
         params: IdParams,
         body: BotUpdateBody,
-        response: { 200: Bot, 404: ErrorBody },
+        response: { 200: Bot, 404: notFoundResponse },
       },
     },
     async (request) => {
@@ -133,23 +147,54 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
     },
   );
 
+  app.patch(
+    '/bots/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change some fields of a bot',
+        description:
+          'Only the fields sent change, each validated as in PUT; at least one field, and unknown ' +
+          'fields are a 422. `api_token` omitted keeps the stored token, `null` removes it, a string ' +
+          'replaces it; `api_url: null` removes the URL (not for an external bot). A new `api_url` ' +
+          'origin with a stored token needs the token again (422). Audited as `bot.update` with the ' +
+          'changed fields.',
+        params: IdParams,
+        body: BotPatchBody,
+        response: { 200: Bot, 404: notFoundResponse },
+      },
+    },
+    async (request) => {
+      checkBotPatch(request.body);
+      const { api_url: apiUrl } = request.body;
+      if (typeof apiUrl === 'string') await tester.vetUrlForStorage(request, apiUrl, request.params.id);
+      return deps.inTenant(request, (tx) => patchBot(tx, cipher, request.params.id, request.body));
+    },
+  );
+
   app.delete(
     '/bots/:id',
     {
       schema: {
         tags,
-        summary: 'Delete a bot',
-        description: 'Removes the bot and its stored token; the audit trail keeps the record of it.',
+        summary: 'Delete a bot, cancelling its subscriptions',
+        description:
+          'Answers 204. The active subscriptions of the bot, of every user of the tenant, are cancelled ' +
+          'in the same transaction as the deletion (`status: "cancelled"`, `cancelled_at` set), each ' +
+          'with an audit record `subscription.cancel` (reason `bot_deleted`) attributed to the deleting ' +
+          'user; then the bot is deleted (audit record `bot.delete` with the number cancelled). The ' +
+          "subscriptions stay in their users' `GET /subscriptions`, still naming the deleted bot by " +
+          'its `bot_id` (`GET /bots/{bot_id}` is then 404). Nothing is deleted in silence.',
         params: IdParams,
-        response: { 204: Type.Null(), 404: ErrorBody },
+        response: { 204: Type.Null(), 404: notFoundResponse },
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      await deps.inTenant(request, async (tx) => {
-        if (!(await deleteBot(tx, id))) throw botNotFound();
-        tx.note({ action: 'bot.delete', resourceType: 'bot', resourceId: id });
-      });
+      const cancelled = await deps.inTenant(request, (tx) =>
+        deleteBotWithSubscriptions(tx, request, request.params.id),
+      );
+      // The audit hook counts the bot's own record; these were appended beside it.
+      deps.metrics.auditRecords.inc(cancelled);
       return reply.code(204).send(null);
     },
   );

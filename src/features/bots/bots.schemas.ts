@@ -21,23 +21,84 @@ export const IdParams = Type.Object({ id: Uuid });
 const ApiUrl = Type.String({ minLength: 1, maxLength: 2048 });
 const ApiToken = Type.String({ maxLength: 4096 });
 
-// name, exchange and strategy are shown to people: no invisible or control characters.
-const botFields = {
-  name: Type.String({ minLength: 1, maxLength: 100, ...textRule('name') }),
-  kind: Type.Enum(BOT_KINDS),
-  exchange: Type.String({ minLength: 1, maxLength: 50, ...textRule('name') }),
-  strategy: Type.String({ minLength: 1, maxLength: 50, ...textRule('name') }),
-  // null (or omitted) means "no URL"; an external bot must have one.
-  api_url: Type.Optional(Type.Union([ApiUrl, Type.Null()])),
-  // Write-only. On update, omitted keeps the stored token and null removes it.
-  api_token: Type.Optional(Type.Union([ApiToken, Type.Null()])),
-};
+const API_URL_RULE =
+  'http or https only; a loopback, private, link-local, metadata or other non-public host (or one ' +
+  'that resolves to such an address) is refused unless DEBUG=true (cloud metadata never)';
+const API_TOKEN_RULE =
+  'write-only (stored encrypted, never returned): 10 to 4096 visible ASCII characters, none of <>&"\'`;';
 
-export const BotCreateBody = Type.Object(botFields);
-export const BotUpdateBody = Type.Object({ ...botFields, status: Type.Enum(BOT_STATUSES) });
+// name, exchange and strategy are shown to people: no invisible or control characters.
+const name = Type.String({ minLength: 1, maxLength: 100, ...textRule('name') });
+const kind = Type.Enum(BOT_KINDS, { description: 'an external bot needs an api_url' });
+const exchange = Type.String({ minLength: 1, maxLength: 50, ...textRule('name') });
+const strategy = Type.String({ minLength: 1, maxLength: 50, ...textRule('name') });
+const status = Type.Enum(BOT_STATUSES);
+
+export const BotCreateBody = Type.Object({
+  name,
+  kind,
+  exchange,
+  strategy,
+  api_url: Type.Optional(
+    Type.Union([ApiUrl, Type.Null()], { description: `null or omitted: no URL. ${API_URL_RULE}` }),
+  ),
+  api_token: Type.Optional(
+    Type.Union([ApiToken, Type.Null()], { description: `null or omitted: no token. ${API_TOKEN_RULE}` }),
+  ),
+});
+
+const REPLACED_TOKEN =
+  'omitted: the stored token is kept; null: it is removed; a string replaces it. A new api_url origin ' +
+  'with a stored token needs the token again';
+
+export const BotUpdateBody = Type.Object(
+  {
+    name,
+    kind,
+    exchange,
+    strategy,
+    status,
+    api_url: Type.Optional(
+      Type.Union([ApiUrl, Type.Null()], {
+        description: `null or omitted: the bot has no URL. ${API_URL_RULE}`,
+      }),
+    ),
+    api_token: Type.Optional(
+      Type.Union([ApiToken, Type.Null()], { description: `${REPLACED_TOKEN}. ${API_TOKEN_RULE}` }),
+    ),
+  },
+  {
+    description:
+      'The full replacement of the bot: every field is required except api_url (omitted: none) and ' +
+      'api_token (omitted: kept). To change some fields only, use PATCH.',
+  },
+);
+
+export const BotPatchBody = Type.Object(
+  {
+    name: Type.Optional(name),
+    kind: Type.Optional(kind),
+    exchange: Type.Optional(exchange),
+    strategy: Type.Optional(strategy),
+    status: Type.Optional(status),
+    api_url: Type.Optional(
+      Type.Union([ApiUrl, Type.Null()], { description: `null: the bot has no URL. ${API_URL_RULE}` }),
+    ),
+    api_token: Type.Optional(
+      Type.Union([ApiToken, Type.Null()], { description: `${REPLACED_TOKEN}. ${API_TOKEN_RULE}` }),
+    ),
+  },
+  {
+    minProperties: 1,
+    description:
+      'Only the fields sent change, each validated as in PUT; at least one field. An omitted field ' +
+      'keeps its value, null clears api_url or api_token.',
+  },
+);
 
 export type BotCreateInput = Static<typeof BotCreateBody>;
 export type BotUpdateInput = Static<typeof BotUpdateBody>;
+export type BotPatchInput = Static<typeof BotPatchBody>;
 
 export const Bot = Type.Object({
   id: Type.String(),
@@ -61,9 +122,32 @@ export const ConnectionTestBody = Type.Object({ api_url: ApiUrl, api_token: ApiT
 export type ConnectionTestInput = Static<typeof ConnectionTestBody>;
 
 /** Never anything the remote side sent beyond its status code: `error` is a fixed category. */
-export const ConnectionTestResult = Type.Object({
-  ok: Type.Boolean(),
-  status_code: Type.Union([Type.Integer(), Type.Null()]),
-  latency_ms: Type.Integer(),
-  error: Type.Optional(Type.String()),
-});
+export const ConnectionTestResult = Type.Object(
+  {
+    ok: Type.Boolean({ description: 'true when the bot answered 2xx (after at most 3 redirects)' }),
+    status_code: Type.Union([Type.Integer(), Type.Null()], {
+      description: "the bot's last HTTP status; null when no answer came",
+    }),
+    latency_ms: Type.Integer(),
+    error: Type.Optional(
+      Type.String({
+        description:
+          'why the test did not succeed, a fixed category: dns_failed, connect_timeout, timeout, ' +
+          'connection_failed, tls_error, invalid_response, too_many_redirects, response_too_large, ' +
+          'redirect_refused (a redirect pointed to a refused target and was not followed)',
+      }),
+    ),
+    detail: Type.Optional(
+      Type.String({
+        description:
+          'with redirect_refused: why the redirect target was refused, in words (never its address)',
+      }),
+    ),
+  },
+  {
+    description:
+      'The outcome of GET api_url with the bearer token: nothing the bot sent beyond its status code.',
+  },
+);
+
+export type ConnectionTestView = Static<typeof ConnectionTestResult>;

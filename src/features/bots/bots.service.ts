@@ -9,9 +9,9 @@ import { ValidationFailed } from '../../platform/errors.ts';
 import type { ValidationIssue } from '../../platform/validation.ts';
 import { botTokenAad, isUsableToken, tokenIssues } from './bot-token.ts';
 import { botNotConnectable, botNotFound, botTokenUnreadable } from './bots.errors.ts';
-import type { BotRow } from './bots.repository.ts';
+import type { BotChanges, BotRow } from './bots.repository.ts';
 import { findBot, findBotConnection, insertBot, updateBot } from './bots.repository.ts';
-import type { BotCreateInput, BotUpdateInput, BotView } from './bots.schemas.ts';
+import type { BotCreateInput, BotPatchInput, BotUpdateInput, BotView } from './bots.schemas.ts';
 
 /** The response allow-list in code as well as in the schema. */
 export function toBotView(row: BotRow): BotView {
@@ -29,14 +29,28 @@ export function toBotView(row: BotRow): BotView {
   };
 }
 
-/** Rules the schema cannot express; a violation is a 422 that changes nothing. */
-export function checkBotInput(body: BotCreateInput | BotUpdateInput): void {
-  const issues: ValidationIssue[] = [];
-  if (body.kind === 'external' && (body.api_url === undefined || body.api_url === null)) {
-    issues.push({ loc: ['body', 'api_url'], msg: 'External bots need an API URL', type: 'missing' });
-  }
-  if (typeof body.api_token === 'string') issues.push(...tokenIssues(body.api_token, ['body', 'api_token']));
+/** An external bot without a URL: the database's CHECK would refuse it as an error, not a 422. */
+function urlIssues(kind: string, apiUrl: string | null | undefined): ValidationIssue[] {
+  if (kind !== 'external' || (apiUrl !== undefined && apiUrl !== null)) return [];
+  return [{ loc: ['body', 'api_url'], msg: 'External bots need an API URL', type: 'missing' }];
+}
+
+function tokenInputIssues(apiToken: string | null | undefined): ValidationIssue[] {
+  return typeof apiToken === 'string' ? tokenIssues(apiToken, ['body', 'api_token']) : [];
+}
+
+function refuseIf(issues: ValidationIssue[]): void {
   if (issues.length > 0) throw new ValidationFailed(issues);
+}
+
+/** Rules the schema cannot express, checked before any work; a violation is a 422 that changes nothing. */
+export function checkBotInput(body: BotCreateInput | BotUpdateInput): void {
+  refuseIf([...urlIssues(body.kind, body.api_url), ...tokenInputIssues(body.api_token)]);
+}
+
+/** A PATCH's token rules before any work; its kind and api_url are judged with the stored values. */
+export function checkBotPatch(body: BotPatchInput): void {
+  refuseIf(tokenInputIssues(body.api_token));
 }
 
 /** A fresh id, made here because the sealed token's associated data names it before the insert. */
@@ -73,45 +87,95 @@ function originOf(url: string | null): string | null {
   }
 }
 
+/** A bot's replaceable fields, as PUT sends them and as a PATCH leaves them after merging. */
+type BotFields = Omit<BotChanges, 'apiTokenEncrypted'>;
+
+const FIELD_COLUMNS = [
+  ['name', 'name'],
+  ['kind', 'kind'],
+  ['exchange', 'exchange'],
+  ['strategy', 'strategy'],
+  ['status', 'status'],
+  ['api_url', 'apiUrl'],
+] as const;
+
+/**
+ * Writes `next` over the locked `current` row, and the token (`undefined` keeps it, null removes it,
+ * a string replaces it); the audit note names the fields that changed. PUT and PATCH both end here,
+ * so they share every rule.
+ */
+async function applyChanges(
+  tx: TenantTx,
+  cipher: DataCipher,
+  current: BotRow,
+  next: BotFields,
+  token: string | null | undefined,
+): Promise<BotView> {
+  refuseIf(urlIssues(next.kind, next.apiUrl));
+  // The stored token is write-only; moving it to another server without re-entering it would let
+  // anyone allowed to edit the bot read it there. A new origin needs the token again.
+  if (
+    token === undefined &&
+    current.has_api_token &&
+    next.apiUrl !== null &&
+    originOf(next.apiUrl) !== originOf(current.api_url)
+  ) {
+    throw new ValidationFailed([
+      { loc: ['body', 'api_token'], msg: 'API token is required when the API URL changes', type: 'missing' },
+    ]);
+  }
+  const row = await updateBot(tx, current.id, {
+    ...next,
+    apiTokenEncrypted:
+      token === undefined || token === null
+        ? token
+        : cipher.encrypt(token, botTokenAad(tenantOf(tx), current.id)),
+  });
+  if (row === undefined) throw botNotFound();
+  const changed = FIELD_COLUMNS.filter(([column, field]) => next[field] !== current[column]).map(
+    ([column]) => column,
+  );
+  const fields = token === undefined ? changed : [...changed, 'api_token'];
+  tx.note({ action: 'bot.update', resourceType: 'bot', resourceId: current.id, fields });
+  return toBotView(row);
+}
+
+async function lockedBot(tx: TenantTx, id: string): Promise<BotRow> {
+  const current = await findBot(tx, id, { forUpdate: true });
+  if (current === undefined) throw botNotFound();
+  return current;
+}
+
+/** PUT: every field replaced; an omitted api_url becomes null, an omitted api_token is kept. */
 export async function replaceBot(
   tx: TenantTx,
   cipher: DataCipher,
   id: string,
   body: BotUpdateInput,
 ): Promise<BotView> {
-  const current = await findBot(tx, id, { forUpdate: true });
-  if (current === undefined) throw botNotFound();
-  const apiUrl = body.api_url ?? null;
-  // The stored token is write-only; moving it to another server without re-entering it would let
-  // anyone allowed to edit the bot read it there. A new origin needs the token again.
-  if (
-    body.api_token === undefined &&
-    current.has_api_token &&
-    apiUrl !== null &&
-    originOf(apiUrl) !== originOf(current.api_url)
-  ) {
-    throw new ValidationFailed([
-      { loc: ['body', 'api_token'], msg: 'API token is required when the API URL changes', type: 'missing' },
-    ]);
-  }
-  const token = body.api_token;
-  const row = await updateBot(tx, id, {
-    name: body.name,
-    kind: body.kind,
-    exchange: body.exchange,
-    strategy: body.strategy,
-    status: body.status,
-    apiUrl,
-    apiTokenEncrypted:
-      token === undefined || token === null ? token : cipher.encrypt(token, botTokenAad(tenantOf(tx), id)),
-  });
-  if (row === undefined) throw botNotFound();
-  const changed = (['name', 'kind', 'exchange', 'strategy', 'status', 'api_url'] as const).filter(
-    (key) => (key === 'api_url' ? apiUrl : body[key]) !== current[key],
-  );
-  const fields = token === undefined ? changed : [...changed, 'api_token'];
-  tx.note({ action: 'bot.update', resourceType: 'bot', resourceId: id, fields });
-  return toBotView(row);
+  const current = await lockedBot(tx, id);
+  const { name, kind, exchange, strategy, status } = body;
+  const next = { name, kind, exchange, strategy, status, apiUrl: body.api_url ?? null };
+  return applyChanges(tx, cipher, current, next, body.api_token);
+}
+
+/** PATCH: only the fields sent change; the others keep their stored values. */
+export async function patchBot(
+  tx: TenantTx,
+  cipher: DataCipher,
+  id: string,
+  body: BotPatchInput,
+): Promise<BotView> {
+  const current = await lockedBot(tx, id);
+  const next = {
+    name: body.name ?? current.name,
+    kind: body.kind ?? current.kind,
+    exchange: body.exchange ?? current.exchange,
+    strategy: body.strategy ?? current.strategy,
+    status: body.status ?? current.status,
+    apiUrl: body.api_url === undefined ? current.api_url : body.api_url,
+  };
+  return applyChanges(tx, cipher, current, next, body.api_token);
 }
 
 /** The stored URL and the opened token of a bot, for its connection test. */

@@ -8,9 +8,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DataCipher } from '../../platform/crypto/index.ts';
 import type { ChangeNote, InTenant } from '../../platform/db/tenant-transaction.ts';
-import { AppError, ErrorBody, statusOfError, ValidationFailed } from '../../platform/errors.ts';
+import { AppError, statusOfError, ValidationFailed } from '../../platform/errors.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import { tokenIssues } from './bot-token.ts';
-import { BOT_ERRORS } from './bots.errors.ts';
+import { BOT_ERRORS, botNotConnectable, botNotFound, botTokenUnreadable } from './bots.errors.ts';
 import { ConnectionTestBody, ConnectionTestResult, IdParams } from './bots.schemas.ts';
 import { storedConnection } from './bots.service.ts';
 import type { ConnectionTester } from './connection-test.service.ts';
@@ -83,12 +84,13 @@ export function connectionTestRoutes(
       config: { rateLimit: ['testConnection', 'testConnectionTenant'] },
       schema: {
         tags,
-        summary: 'Test a bot URL and token before storing them',
+        summary: "Test an external bot's API before storing it",
         description:
-          'Calls `GET api_url` with `Authorization: Bearer <api_token>`, bounded in time and size, and answers ' +
-          'only whether it worked (`ok`, `status_code`, `latency_ms`, `error`), never the response body. ' +
-          'A loopback, private or otherwise non-public target (after DNS, on any redirect hop), or a scheme ' +
-          'other than http(s), is a 422. Limited per client address and per tenant.',
+          'Calls `GET api_url` with `Authorization: Bearer <api_token>`, bounded in time and size, and ' +
+          'answers only `ok`, the status code and the latency. A refused URL is a 422 at ' +
+          "`body.api_url` whose `msg` says why (`api_url's host is a loopback address; DEBUG=true " +
+          'allows private targets in development`, `scheme not allowed: …`). A redirect to a refused ' +
+          'target is not followed: `ok: false`, `error: "redirect_refused"` and a `detail` in words.',
         body: ConnectionTestBody,
         response: { 200: ConnectionTestResult },
       },
@@ -108,12 +110,23 @@ export function connectionTestRoutes(
       config: { rateLimit: ['testConnection', 'testConnectionTenant'] },
       schema: {
         tags,
-        summary: "Test a stored bot's URL with its stored token",
+        summary: "Test a stored bot's API with its stored token",
         description:
-          "Like POST /external-bots/test-connection, with the bot's own `api_url` and `api_token`; takes no " +
-          'body. A bot without both is a 409, as is a stored token that can no longer be decrypted.',
+          'Takes no body. Tests the stored `api_url` with the stored token, checked again now (DNS ' +
+          'and DEBUG may have changed since it was stored): a refused URL is a 422 at `bot.api_url` ' +
+          "whose `msg` says why (`the stored api_url's host …`). 409 when the bot has no URL and " +
+          'token, or its stored token cannot be opened. A redirect to a refused target: ' +
+          '`ok: false`, `error: "redirect_refused"`, `detail` in words.',
         params: IdParams,
-        response: { 200: ConnectionTestResult, 404: ErrorBody, 409: ErrorBody },
+        response: {
+          200: ConnectionTestResult,
+          404: errorResponse('No such bot in your tenant.', botNotFound()),
+          409: errorResponse(
+            'The bot has no URL and token to test, or its stored token cannot be opened.',
+            botNotConnectable(),
+            botTokenUnreadable(),
+          ),
+        },
       },
     },
     async (request) => {

@@ -1,7 +1,7 @@
 // SQL for subscriptions. Row-level security scopes every statement to the tenant; the user filter
-// makes them the caller's own. The bot is looked up through `bots` (RLS-filtered) rather than
-// trusted to the foreign key, which PostgreSQL checks without row-level security: a foreign key
-// alone would accept another tenant's bot id.
+// makes them the caller's own. The bot is looked up through `bots` (RLS-filtered): a foreign key,
+// which PostgreSQL checks without row-level security, would accept another tenant's bot id, and
+// there is none anyway since subscriptions outlive their bot (migration 0012).
 import type { Tx } from '../../platform/db/index.ts';
 import { timestampTextSql } from '../../platform/db/index.ts';
 import type { Keyset } from '../../platform/pagination.ts';
@@ -20,14 +20,19 @@ export interface SubscriptionRow {
 const keyset = keysetSql('subscriptions', 2);
 const COLUMNS = `id, bot_id, plan, status, ${timestampTextSql('created_at')}, ${timestampTextSql('cancelled_at')}`;
 
-/** Undefined when the bot is not visible in this tenant. Throws SQLSTATE 23505 on a duplicate. */
+/**
+ * Undefined when the bot is not visible in this tenant. Throws SQLSTATE 23505 on a duplicate. The
+ * key-share lock on the bot stands in for a foreign key (migration 0012): a bot's deletion holds
+ * its row lock while it cancels the bot's subscriptions, so an insert racing it waits, then finds
+ * no bot, and no active subscription is left for a bot that is gone.
+ */
 export async function insertSubscription(
   tx: Tx,
   subscription: { userId: string; botId: string; plan: string },
 ): Promise<SubscriptionRow | undefined> {
   const { rows } = await tx.query<SubscriptionRow>(
     `INSERT INTO subscriptions (tenant_id, user_id, bot_id, plan)
-     SELECT $1, $2, bots.id, $4 FROM bots WHERE bots.id = $3
+     SELECT $1, $2, bots.id, $4 FROM bots WHERE bots.id = $3 FOR KEY SHARE
      RETURNING ${COLUMNS}`,
     [tx.tenantId, subscription.userId, subscription.botId, subscription.plan],
   );

@@ -14,7 +14,10 @@ export type SubscriptionCreateInput = Static<typeof SubscriptionCreateBody>;
 
 export const Subscription = Type.Object({
   id: Type.String(),
-  bot_id: Type.String(),
+  bot_id: Type.String({
+    description:
+      'the bot subscribed to; once that bot is deleted (which cancels the subscription) it names a bot that answers 404',
+  }),
   plan: Type.Enum(PLANS),
   status: Type.Enum(SUBSCRIPTION_STATUSES),
   created_at: Type.String({ format: 'date-time' }),

@@ -3,7 +3,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
-import { ErrorBody } from '../../platform/errors.ts';
+import { errorResponse } from '../../platform/openapi.ts';
 import type { RequireRole } from '../../platform/request-auth.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import { tenantNotFound } from './tenants.errors.ts';
@@ -11,6 +11,10 @@ import { findTenant, updateTenant } from './tenants.repository.ts';
 import { Tenant, tenantView, UpdateTenantBody } from './tenants.schemas.ts';
 
 /** What the tenant routes use. */
+
+/** The caller's tenant was deleted while the token still lives. */
+const tenantGone = errorResponse('Your tenant no longer exists.', tenantNotFound());
+
 export interface TenantRouteDeps {
   inTenant: InTenant;
   requireRole: RequireRole;
@@ -31,7 +35,7 @@ export async function tenantRoutes(scope: FastifyInstance, deps: TenantRouteDeps
           'The tenant of the signed-in user, for any of its users: its name (the `tenant_name` given at ' +
           "registration, or the registering user's `full_name` when none was given) and whether it " +
           'requires MFA (`require_mfa`: always false until MFA exists).',
-        response: { 200: Tenant, 404: ErrorBody },
+        response: { 200: Tenant, 404: tenantGone },
       },
     },
     async (request) => {
@@ -55,7 +59,7 @@ export async function tenantRoutes(scope: FastifyInstance, deps: TenantRouteDeps
           'not accepted yet (a 422, as any unknown field): multi-factor authentication is not built. ' +
           'Role `admin` only (403 otherwise); audited as `tenant.update` with the fields changed.',
         body: UpdateTenantBody,
-        response: { 200: Tenant, 403: ErrorBody, 404: ErrorBody },
+        response: { 200: Tenant, 404: tenantGone },
       },
     },
     async (request) => {

@@ -169,9 +169,7 @@ export function vetAddress(ip: string, opts: AddressPolicyOptions = {}): Vetting
   if (parsed === null) return { allowed: false, reason: ip.includes('%') ? 'zone_id' : 'invalid_address' };
   const refusal = parsed instanceof ipaddr.IPv4 ? refuseV4(parsed) : refuseV6(parsed);
   if (refusal === null) return { allowed: true, reason: 'public', target: dialForm(parsed) };
-  // Debug mode opens private networks to developers' local bots, never the metadata services
-  // that hand out cloud credentials.
-  if (opts.allowPrivateNetworks === true && !refusal.includes(CLOUD_METADATA)) {
+  if (opts.allowPrivateNetworks === true && debugOpens(refusal)) {
     return { allowed: true, reason: `private_allowed:${refusal}`, target: dialForm(parsed) };
   }
   return { allowed: false, reason: refusal };
@@ -181,4 +179,48 @@ export function vetAddress(ip: string, opts: AddressPolicyOptions = {}): Vetting
 export function classifyAddress(ip: string, opts: AddressPolicyOptions = {}): AddressVerdict {
   const { allowed, reason } = vetAddress(ip, opts);
   return { allowed, reason };
+}
+
+/**
+ * Whether the service's DEBUG mode opens an address refused for `refusal`: it opens private networks
+ * to developers' local bots, never the metadata services that hand out cloud credentials, nor an
+ * address that could not be read.
+ */
+export function debugOpens(refusal: string): boolean {
+  return !refusal.includes(CLOUD_METADATA) && refusal !== 'invalid_address' && refusal !== 'zone_id';
+}
+
+// Each refused class in a user's words. The words name the class only, never the address: a host
+// name's resolved address is the service's knowledge, not the user's (DNS rebinding reconnaissance).
+const CLASS_WORDS: Readonly<Record<string, string>> = {
+  [CLOUD_METADATA]: 'a cloud metadata address',
+  loopback: 'a loopback address',
+  private: 'a private network address',
+  link_local: 'a link-local address',
+  site_local: 'a site-local address',
+  shared: 'a shared (carrier-grade NAT) address',
+  unspecified: 'an unspecified address',
+  multicast: 'a multicast address',
+  broadcast: 'a broadcast address',
+  documentation: 'a documentation address',
+  benchmarking: 'a benchmarking address',
+  teredo: 'a Teredo tunnel address',
+  '6to4': 'a 6to4 tunnel address',
+  ipv4_compatible: 'an IPv4-compatible IPv6 address',
+  ipv4_translated: 'an IPv4-translated IPv6 address',
+  nat64_local: 'a local-use NAT64 address',
+  invalid_address: 'an address that cannot be checked',
+  zone_id: 'an address that cannot be checked',
+};
+
+/**
+ * A refusal of `vetAddress` in a user's words: `loopback` is "a loopback address". An IPv4-mapped
+ * or NAT64 address is what the IPv4 address it carries is (`ipv4_mapped:loopback` is loopback);
+ * a class nobody named here is "a reserved, non-public address".
+ */
+export function describeAddressRefusal(refusal: string): string {
+  if (refusal.includes(CLOUD_METADATA)) return CLASS_WORDS[CLOUD_METADATA] as string;
+  const [outer = '', inner] = refusal.split(':');
+  const decisive = (outer === 'ipv4_mapped' || outer === 'nat64') && inner !== undefined ? inner : outer;
+  return CLASS_WORDS[decisive] ?? 'a reserved, non-public address';
 }

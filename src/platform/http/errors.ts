@@ -5,14 +5,15 @@
 export type RefusalReason = string;
 
 /**
- * The URL, or a redirect hop, points somewhere the platform must not call (SSRF defence,
- * OWASP ASVS 5.0 V1.3.6). The route maps this to 422 and an `ssrf_blocked` security event.
+ * The URL points somewhere the platform must not call (SSRF defence, OWASP ASVS 5.0 V1.3.6). The
+ * route maps `reason` to a 422 in words and an `ssrf_blocked` security event. A refused redirect
+ * hop is no error but the test's outcome `redirect_refused` (test-connection.ts).
  */
 export class OutboundRefusedError extends Error {
   readonly code = 'OUTBOUND_REFUSED';
 
   constructor(readonly reason: RefusalReason) {
-    // One uniform message, so that a caller cannot probe which rule (or which internal host) matched.
+    // A fixed message that names no host or address; the words a user reads come from `reason`.
     super('URL is not allowed');
     this.name = 'OutboundRefusedError';
   }
@@ -27,6 +28,8 @@ export type OutboundFailure =
   | 'tls_error'
   | 'invalid_response'
   | 'too_many_redirects'
+  /** A redirect pointed somewhere the platform must not call; it was not followed. */
+  | 'redirect_refused'
   | 'response_too_large';
 
 /** The allowed URL could not be reached; `failure` is one of the fixed categories above. */

@@ -1,6 +1,6 @@
 // The outbound HTTP client for bot connection tests: SSRF-safe by construction (see README.md).
 export type { AddressFamily, AddressPolicyOptions, AddressVerdict, VettedAddress } from './address-policy.ts';
-export { classifyAddress } from './address-policy.ts';
+export { classifyAddress, debugOpens, describeAddressRefusal } from './address-policy.ts';
 export type { OutboundFailure, RefusalReason } from './errors.ts';
 export { OutboundFailedError, OutboundRefusedError } from './errors.ts';
 export type { DialHook, DialTarget } from './pinned-client.ts';

@@ -1,15 +1,17 @@
 // The bot connection test: `GET url` with the bot's bearer token, bounded in time and size,
 // redirects followed by hand with every hop checked like the first (OWASP ASVS 5.0 V1.3.6).
 // Only the status code, the latency and a fixed failure category come back: never the remote
-// body, headers or error text, so the endpoint cannot be used to read internal pages.
+// body, headers or error text, so the endpoint cannot be used to read internal pages. The URL the
+// caller gave is theirs to correct, so its refusal is thrown; a refused redirect hop is the remote
+// side's doing, so it is an outcome of the test (`redirect_refused`), reported with the reason.
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { errors } from 'undici';
-import type { OutboundFailure } from './errors.ts';
+import type { OutboundFailure, RefusalReason } from './errors.ts';
 import { OutboundFailedError, OutboundRefusedError } from './errors.ts';
 import type { DialHook } from './pinned-client.ts';
 import { createPinnedClient } from './pinned-client.ts';
-import type { Resolver, UrlPolicyOptions, VettedTarget } from './url-policy.ts';
+import type { Resolver, VettedTarget } from './url-policy.ts';
 import { checkUrl } from './url-policy.ts';
 
 export interface TestConnectionOptions {
@@ -31,6 +33,11 @@ export interface ConnectionTestResult {
   readonly status_code: number | null;
   readonly latency_ms: number;
   readonly error?: OutboundFailure;
+  /**
+   * With `error: 'redirect_refused'`: why the hop was refused (`redirect:literal:loopback`), for the
+   * security event and for words the caller chooses; never the hop's URL or resolved address.
+   */
+  readonly refusal?: RefusalReason;
 }
 
 export const OUTBOUND_DEFAULTS = Object.freeze({
@@ -137,21 +144,10 @@ async function requestHop(
   }
 }
 
-/** `checkUrl`, with refusals of redirect hops marked as such for the security event. */
-async function checkHop(url: string, hop: number, policy: UrlPolicyOptions): Promise<VettedTarget> {
-  try {
-    return await checkUrl(url, policy);
-  } catch (error) {
-    if (hop > 0 && error instanceof OutboundRefusedError) {
-      throw new OutboundRefusedError(`redirect:${error.reason}`);
-    }
-    throw error;
-  }
-}
-
 /**
  * Calls `GET url` with `Authorization: Bearer <token>`. Resolves with the outcome of a reachable
- * URL (`ok` for 2xx); throws `OutboundRefusedError` when the URL, or any redirect hop, is refused.
+ * URL (`ok` for 2xx), a refused redirect hop included (`redirect_refused`, with its `refusal`);
+ * throws `OutboundRefusedError` when the URL itself is refused.
  */
 export async function testConnection(
   url: string,
@@ -183,13 +179,24 @@ export async function testConnection(
     latency_ms: Math.round(performance.now() - started),
     ...(error === undefined ? {} : { error }),
   });
+  // Nothing was sent to the refused hop: the status is the redirect's that pointed there.
+  const refusedHop = (reason: RefusalReason): ConnectionTestResult => ({
+    ...finish('redirect_refused'),
+    refusal: `redirect:${reason}`,
+  });
 
   try {
     let current = url;
     let firstOrigin: string | undefined;
     let sendToken = true;
     for (let hop = 0; ; hop++) {
-      const target = await checkHop(current, hop, { ...policy, signal: deadline.signal });
+      let target: VettedTarget;
+      try {
+        target = await checkUrl(current, { ...policy, signal: deadline.signal });
+      } catch (error) {
+        if (hop > 0 && error instanceof OutboundRefusedError) return refusedHop(error.reason);
+        throw error;
+      }
       firstOrigin ??= target.url.origin;
       // Like browsers (Fetch §4.4 HTTP-redirect fetch), the credential goes to the origin it was
       // given for only; once a redirect leaves that origin it is not sent again.
@@ -204,7 +211,7 @@ export async function testConnection(
       try {
         current = new URL(outcome.location, target.url).href;
       } catch {
-        throw new OutboundRefusedError('redirect:invalid_url');
+        return refusedHop('invalid_url');
       }
     }
   } catch (error) {

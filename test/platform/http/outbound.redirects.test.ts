@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { OutboundRefusedError, testConnection } from '../../../src/platform/http/index.ts';
+import { testConnection } from '../../../src/platform/http/index.ts';
 import type { FakeBot } from './fixtures/fake-bot-server.ts';
 import { BOT_TOKEN, healthRoute, redirectRoute, startFakeBot } from './fixtures/fake-bot-server.ts';
 import { networkViolations } from './fixtures/network-guard.ts';
@@ -116,7 +116,7 @@ describe('testConnection follows redirects by hand', () => {
   });
 });
 
-describe('a redirect to a refused address is refused', () => {
+describe('a redirect to a refused address is not followed, and the result says why', () => {
   // Each target is served by `bot` itself under a loopback or internal address: if any hop were
   // followed, `/secret` would show up in what the fake bot received.
   const hops = (port: number): ReadonlyArray<readonly [string, string]> => [
@@ -134,7 +134,7 @@ describe('a redirect to a refused address is refused', () => {
     ['http://[::1', 'redirect:invalid_url'],
   ];
 
-  test('every refused hop is refused, and nothing but the first vetted address was dialled', async () => {
+  test('every refused hop ends the test (redirect_refused, with the reason), and nothing but the first vetted address was dialled', async () => {
     for (const [location, reason] of hops(bot.port)) {
       const start = await startFakeBot({ '/start': redirectRoute(location) });
       const dns = tableResolver({
@@ -145,12 +145,13 @@ describe('a redirect to a refused address is refused', () => {
       const dialler = loopbackDialler({ [PUBLIC_V4]: start.port });
       bot.received.length = 0;
       try {
-        await assert.rejects(
-          testConnection('http://bot.example.com/start', BOT_TOKEN, {
-            resolver: dns.resolve,
-            dial: dialler.dial,
-          }),
-          (error: unknown) => error instanceof OutboundRefusedError && error.reason === reason,
+        const result = await testConnection('http://bot.example.com/start', BOT_TOKEN, {
+          resolver: dns.resolve,
+          dial: dialler.dial,
+        });
+        assert.deepEqual(
+          { ok: result.ok, status_code: result.status_code, error: result.error, refusal: result.refusal },
+          { ok: false, status_code: 302, error: 'redirect_refused', refusal: reason },
           location,
         );
         assert.deepEqual(paths(start), ['/start'], location);
@@ -170,13 +171,12 @@ describe('a redirect to a refused address is refused', () => {
     const dns = rebindingResolver([PUBLIC_V4], ['127.0.0.1']);
     const dialler = loopbackDialler({ [PUBLIC_V4]: bot.port });
     bot.received.length = 0;
-    await assert.rejects(
-      testConnection('http://rebind.example.com/same-origin', BOT_TOKEN, {
-        resolver: dns.resolve,
-        dial: dialler.dial,
-      }),
-      { name: 'OutboundRefusedError', reason: 'redirect:resolved:loopback' },
-    );
+    const result = await testConnection('http://rebind.example.com/same-origin', BOT_TOKEN, {
+      resolver: dns.resolve,
+      dial: dialler.dial,
+    });
+    assert.equal(result.error, 'redirect_refused');
+    assert.equal(result.refusal, 'redirect:resolved:loopback');
     assert.deepEqual(dns.calls, ['rebind.example.com', 'rebind.example.com']);
     assert.deepEqual(paths(bot), ['/same-origin']);
     assert.deepEqual(
