@@ -176,6 +176,13 @@ function issueOf(error: FastifySchemaValidationError | ErrorObject, part: string
       return { loc, msg: `List should have at least ${params.limit} items`, type: 'too_short' };
     case 'maxItems':
       return { loc, msg: `List should have at most ${params.limit} items`, type: 'too_long' };
+    case 'minProperties':
+      // A PATCH with nothing to change: say so in words, not in the validator's.
+      return {
+        loc,
+        msg: params.limit === 1 ? 'Send at least one field to change' : `Send at least ${params.limit} fields`,
+        type: 'too_few_fields',
+      };
     case 'minimum':
       return {
         loc,

@@ -110,6 +110,10 @@ describe('PATCH /bots/{id}', () => {
       assert.equal(res.statusCode, 422, JSON.stringify(body));
       assert.equal(res.json().code, 'VALIDATION_FAILED');
     }
+    const empty = await api.patch(`/bots/${id}`, {});
+    assert.deepEqual(empty.json().detail, [
+      { loc: ['body'], msg: 'Send at least one field to change', type: 'too_few_fields' },
+    ]);
     assert.deepEqual((await api.get(`/bots/${id}`)).json(), before);
   });
 
