@@ -124,6 +124,26 @@ describe('the OpenAPI document', () => {
     assert.deepEqual(missing, []);
   });
 
+  test('every request body shows an example of what to send, in each content type it takes', () => {
+    const missing: string[] = [];
+    for (const [name, operation] of all) {
+      const body = operation.requestBody as
+        | {
+            content: Record<string, { example?: unknown; examples?: object; schema?: { example?: unknown } }>;
+          }
+        | undefined;
+      for (const [type, media] of Object.entries(body?.content ?? {})) {
+        if (
+          media.examples === undefined &&
+          media.example === undefined &&
+          media.schema?.example === undefined
+        )
+          missing.push(`${name} ${type}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
   test('every operation that takes a bearer token documents 401 NOT_AUTHENTICATED and 400 INACTIVE_USER', () => {
     const authenticated = all.filter(([, operation]) => bearer(operation));
     assert.ok(authenticated.length >= 27, `${authenticated.length} authenticated operations`);

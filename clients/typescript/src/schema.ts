@@ -729,6 +729,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "refresh_token": "the refresh_token of the last pair"
+                     *     }
+                     */
                     "application/json": {
                         /** @description true: also set the refresh token as the HttpOnly cookie tw_refresh (Path=/api/v1/auth, SameSite=Strict) plus a readable tw_csrf cookie, and leave refresh_token out of the body. Requests authenticated by that cookie must send X-CSRF-Token equal to tw_csrf and an allowed Origin. */
                         cookie?: boolean;
@@ -898,6 +903,14 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "email": "alice@example.com",
+                     *       "password": "Correct-Horse-9!",
+                     *       "full_name": "Alice Martin",
+                     *       "tenant_name": "Acme Trading"
+                     *     }
+                     */
                     "application/json": {
                         /** @description stored and compared in its canonical form: trimmed, NFKC, lower-case, the domain as its IDNA A-label (bücher.de → xn--bcher-kva.de); invisible and control characters are refused */
                         email: string;
@@ -1069,6 +1082,12 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "username": "alice@example.com",
+                     *       "password": "Correct-Horse-9!"
+                     *     }
+                     */
                     "application/json": {
                         /** @description true: also set the refresh token as the HttpOnly cookie tw_refresh (Path=/api/v1/auth, SameSite=Strict) plus a readable tw_csrf cookie, and leave refresh_token out of the body. Requests authenticated by that cookie must send X-CSRF-Token equal to tw_csrf and an allowed Origin. */
                         cookie?: boolean;
@@ -1076,6 +1095,13 @@ export interface paths {
                         password: string;
                         username?: string;
                     };
+                    /**
+                     * @example {
+                     *       "username": "alice@example.com",
+                     *       "password": "Correct-Horse-9!",
+                     *       "grant_type": "password"
+                     *     }
+                     */
                     "application/x-www-form-urlencoded": {
                         client_id?: string;
                         client_secret?: string;
@@ -1399,6 +1425,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "0b6f1c3e-8d2a-4f5b-9c7e-2a1d4e6f8b90",
+                         *       "name": "Momentum BTC",
+                         *       "kind": "external",
+                         *       "exchange": "binance",
+                         *       "strategy": "momentum",
+                         *       "status": "stopped",
+                         *       "api_url": "https://bots.example.com/momentum",
+                         *       "has_api_token": true,
+                         *       "created_at": "2026-12-03T09:30:00.000Z",
+                         *       "updated_at": "2026-12-03T09:30:00.000Z"
+                         *     }
+                         */
                         "application/json": {
                             api_url: string | null;
                             /** Format: date-time */
@@ -1564,6 +1604,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "0b6f1c3e-8d2a-4f5b-9c7e-2a1d4e6f8b90",
+                         *       "name": "Momentum BTC",
+                         *       "kind": "external",
+                         *       "exchange": "binance",
+                         *       "strategy": "momentum",
+                         *       "status": "stopped",
+                         *       "api_url": "https://bots.example.com/momentum",
+                         *       "has_api_token": true,
+                         *       "created_at": "2026-12-03T09:30:00.000Z",
+                         *       "updated_at": "2026-12-03T09:30:00.000Z"
+                         *     }
+                         */
                         "application/json": {
                             api_url: string | null;
                             /** Format: date-time */
@@ -1695,6 +1749,16 @@ export interface paths {
             /** @description The full replacement of the bot: every field is required except api_url (omitted: none) and api_token (omitted: kept). To change some fields only, use PATCH. */
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "Momentum BTC",
+                     *       "kind": "external",
+                     *       "exchange": "binance",
+                     *       "strategy": "momentum",
+                     *       "status": "running",
+                     *       "api_url": "https://bots.example.com/momentum"
+                     *     }
+                     */
                     "application/json": {
                         /** @description omitted: the stored token is kept; null: it is removed; a string replaces it. A new api_url origin with a stored token needs the token again. write-only (stored encrypted, never returned): 10 to 4096 visible ASCII characters, none of <>&"'`; */
                         api_token?: string | null;
@@ -1720,6 +1784,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "0b6f1c3e-8d2a-4f5b-9c7e-2a1d4e6f8b90",
+                         *       "name": "Momentum BTC",
+                         *       "kind": "external",
+                         *       "exchange": "binance",
+                         *       "strategy": "momentum",
+                         *       "status": "stopped",
+                         *       "api_url": "https://bots.example.com/momentum",
+                         *       "has_api_token": true,
+                         *       "created_at": "2026-12-03T09:30:00.000Z",
+                         *       "updated_at": "2026-12-03T09:30:00.000Z"
+                         *     }
+                         */
                         "application/json": {
                             api_url: string | null;
                             /** Format: date-time */
@@ -2027,6 +2105,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "0b6f1c3e-8d2a-4f5b-9c7e-2a1d4e6f8b90",
+                         *       "name": "Momentum BTC",
+                         *       "kind": "external",
+                         *       "exchange": "binance",
+                         *       "strategy": "momentum",
+                         *       "status": "stopped",
+                         *       "api_url": "https://bots.example.com/momentum",
+                         *       "has_api_token": true,
+                         *       "created_at": "2026-12-03T09:30:00.000Z",
+                         *       "updated_at": "2026-12-03T09:30:00.000Z"
+                         *     }
+                         */
                         "application/json": {
                             api_url: string | null;
                             /** Format: date-time */
@@ -2386,6 +2478,12 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "api_url": "https://bots.example.com/momentum",
+                     *       "api_token": "tok_live_5f2c9a7e1b"
+                     *     }
+                     */
                     "application/json": {
                         api_token: string;
                         api_url: string;
@@ -3260,6 +3358,12 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "bot_id": "0b6f1c3e-8d2a-4f5b-9c7e-2a1d4e6f8b90",
+                     *       "plan": "pro"
+                     *     }
+                     */
                     "application/json": {
                         bot_id: string;
                         /** @enum {unknown} */
@@ -3835,6 +3939,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "Acme Trading Desk"
+                     *     }
+                     */
                     "application/json": {
                         name?: string;
                     };
@@ -4138,6 +4247,16 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "email": "bob@example.com",
+                     *       "password": "Battery-Staple-7?",
+                     *       "full_name": "Bob Chen",
+                     *       "roles": [
+                     *         "user"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description stored and compared in its canonical form: trimmed, NFKC, lower-case, the domain as its IDNA A-label (bücher.de → xn--bcher-kva.de); invisible and control characters are refused */
                         email: string;
@@ -4782,6 +4901,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "full_name": "Alice Martin-Roy"
+                     *     }
+                     */
                     "application/json": {
                         full_name: string;
                     };
@@ -4960,6 +5084,12 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "current_password": "Correct-Horse-9!",
+                     *       "new_password": "Battery-Staple-7?"
+                     *     }
+                     */
                     "application/json": {
                         /** @description true: deliver the new refresh token as the HttpOnly tw_refresh cookie */
                         cookie?: boolean;

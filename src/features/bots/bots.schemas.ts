@@ -34,18 +34,33 @@ const exchange = Type.String({ minLength: 1, maxLength: 50, ...textRule('name') 
 const strategy = Type.String({ minLength: 1, maxLength: 50, ...textRule('name') });
 const status = Type.Enum(BOT_STATUSES);
 
-export const BotCreateBody = Type.Object({
-  name,
-  kind,
-  exchange,
-  strategy,
-  api_url: Type.Optional(
-    Type.Union([ApiUrl, Type.Null()], { description: `null or omitted: no URL. ${API_URL_RULE}` }),
-  ),
-  api_token: Type.Optional(
-    Type.Union([ApiToken, Type.Null()], { description: `null or omitted: no token. ${API_TOKEN_RULE}` }),
-  ),
-});
+export const BotCreateBody = Type.Object(
+  {
+    name,
+    kind,
+    exchange,
+    strategy,
+    api_url: Type.Optional(
+      Type.Union([ApiUrl, Type.Null()], { description: `null or omitted: no URL. ${API_URL_RULE}` }),
+    ),
+    api_token: Type.Optional(
+      Type.Union([ApiToken, Type.Null()], { description: `null or omitted: no token. ${API_TOKEN_RULE}` }),
+    ),
+  },
+  {
+    examples: [
+      {
+        name: 'Momentum BTC',
+        kind: 'external',
+        exchange: 'binance',
+        strategy: 'momentum',
+        api_url: 'https://bots.example.com/momentum',
+        api_token: 'tok_live_5f2c9a7e1b',
+      },
+      { name: 'Grid ETH', kind: 'internal', exchange: 'kraken', strategy: 'grid' },
+    ],
+  },
+);
 
 const REPLACED_TOKEN =
   'omitted: the stored token is kept; null: it is removed; a string replaces it. A new api_url origin ' +
@@ -71,6 +86,16 @@ export const BotUpdateBody = Type.Object(
     description:
       'The full replacement of the bot: every field is required except api_url (omitted: none) and ' +
       'api_token (omitted: kept). To change some fields only, use PATCH.',
+    examples: [
+      {
+        name: 'Momentum BTC',
+        kind: 'external',
+        exchange: 'binance',
+        strategy: 'momentum',
+        status: 'running',
+        api_url: 'https://bots.example.com/momentum',
+      },
+    ],
   },
 );
 
@@ -93,6 +118,7 @@ export const BotPatchBody = Type.Object(
     description:
       'Only the fields sent change, each validated as in PUT; at least one field. An omitted field ' +
       'keeps its value, null clears api_url or api_token.',
+    examples: [{ status: 'paused' }, { api_token: null }],
   },
 );
 
@@ -100,24 +126,45 @@ export type BotCreateInput = Static<typeof BotCreateBody>;
 export type BotUpdateInput = Static<typeof BotUpdateBody>;
 export type BotPatchInput = Static<typeof BotPatchBody>;
 
-export const Bot = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  kind: Type.Enum(BOT_KINDS),
-  exchange: Type.String(),
-  strategy: Type.String(),
-  status: Type.Enum(BOT_STATUSES),
-  api_url: Type.Union([Type.String(), Type.Null()]),
-  has_api_token: Type.Boolean(),
-  created_at: Type.String({ format: 'date-time' }),
-  updated_at: Type.String({ format: 'date-time' }),
-});
+export const Bot = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    kind: Type.Enum(BOT_KINDS),
+    exchange: Type.String(),
+    strategy: Type.String(),
+    status: Type.Enum(BOT_STATUSES),
+    api_url: Type.Union([Type.String(), Type.Null()]),
+    has_api_token: Type.Boolean(),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+  },
+  {
+    examples: [
+      {
+        id: '0b6f1c3e-8d2a-4f5b-9c7e-2a1d4e6f8b90',
+        name: 'Momentum BTC',
+        kind: 'external',
+        exchange: 'binance',
+        strategy: 'momentum',
+        status: 'stopped',
+        api_url: 'https://bots.example.com/momentum',
+        has_api_token: true,
+        created_at: '2026-12-03T09:30:00.000Z',
+        updated_at: '2026-12-03T09:30:00.000Z',
+      },
+    ],
+  },
+);
 
 export type BotView = Static<typeof Bot>;
 
 export const BotList = Type.Object({ items: Type.Array(Bot), next_cursor: NextCursor });
 
-export const ConnectionTestBody = Type.Object({ api_url: ApiUrl, api_token: ApiToken });
+export const ConnectionTestBody = Type.Object(
+  { api_url: ApiUrl, api_token: ApiToken },
+  { examples: [{ api_url: 'https://bots.example.com/momentum', api_token: 'tok_live_5f2c9a7e1b' }] },
+);
 
 export type ConnectionTestInput = Static<typeof ConnectionTestBody>;
 

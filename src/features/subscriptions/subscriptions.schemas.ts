@@ -8,7 +8,10 @@ import { Uuid } from '../bots/index.ts';
 export const PLANS = ['free', 'pro'] as const;
 export const SUBSCRIPTION_STATUSES = ['active', 'cancelled'] as const;
 
-export const SubscriptionCreateBody = Type.Object({ bot_id: Uuid, plan: Type.Enum(PLANS) });
+export const SubscriptionCreateBody = Type.Object(
+  { bot_id: Uuid, plan: Type.Enum(PLANS) },
+  { examples: [{ bot_id: '0b6f1c3e-8d2a-4f5b-9c7e-2a1d4e6f8b90', plan: 'pro' }] },
+);
 
 export type SubscriptionCreateInput = Static<typeof SubscriptionCreateBody>;
 

@@ -16,7 +16,10 @@ export const Tenant = Type.Object({
 
 // require_mfa is not taken yet: MFA does not exist, so a tenant cannot require it (an unknown
 // field, 422, rather than a setting stored and silently not enforced).
-export const UpdateTenantBody = Type.Object({ name: Type.Optional(TenantName) }, { minProperties: 1 });
+export const UpdateTenantBody = Type.Object(
+  { name: Type.Optional(TenantName) },
+  { minProperties: 1, examples: [{ name: 'Acme Trading Desk' }] },
+);
 
 export interface TenantView {
   id: string;

@@ -13,12 +13,24 @@ export const Roles = Type.Array(Type.Union(API_ROLES.map((r) => Type.Literal(r))
   uniqueItems: true,
 });
 
-export const RegisterBody = Type.Object({
-  email: Email,
-  password: NewPassword,
-  full_name: FullName,
-  tenant_name: Type.Optional(TenantName),
-});
+export const RegisterBody = Type.Object(
+  {
+    email: Email,
+    password: NewPassword,
+    full_name: FullName,
+    tenant_name: Type.Optional(TenantName),
+  },
+  {
+    examples: [
+      {
+        email: 'alice@example.com',
+        password: 'Correct-Horse-9!',
+        full_name: 'Alice Martin',
+        tenant_name: 'Acme Trading',
+      },
+    ],
+  },
+);
 
 export const User = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -57,12 +69,19 @@ export function userView(row: UserRow): UserView {
 
 export const UserIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
-export const CreateUserBody = Type.Object({
-  email: Email,
-  password: NewPassword,
-  full_name: FullName,
-  roles: Type.Optional(Roles),
-});
+export const CreateUserBody = Type.Object(
+  {
+    email: Email,
+    password: NewPassword,
+    full_name: FullName,
+    roles: Type.Optional(Roles),
+  },
+  {
+    examples: [
+      { email: 'bob@example.com', password: 'Battery-Staple-7?', full_name: 'Bob Chen', roles: ['user'] },
+    ],
+  },
+);
 
 export const UpdateUserBody = Type.Object(
   {
@@ -70,15 +89,21 @@ export const UpdateUserBody = Type.Object(
     roles: Type.Optional(Roles),
     is_active: Type.Optional(Type.Boolean()),
   },
-  { minProperties: 1 },
+  { minProperties: 1, examples: [{ roles: ['admin', 'user'] }, { is_active: false }] },
 );
 
-export const UpdateMeBody = Type.Object({ full_name: FullName });
+export const UpdateMeBody = Type.Object(
+  { full_name: FullName },
+  { examples: [{ full_name: 'Alice Martin-Roy' }] },
+);
 
-export const ChangePasswordBody = Type.Object({
-  current_password: Password,
-  new_password: NewPassword,
-  cookie: Type.Optional(
-    Type.Boolean({ description: 'true: deliver the new refresh token as the HttpOnly tw_refresh cookie' }),
-  ),
-});
+export const ChangePasswordBody = Type.Object(
+  {
+    current_password: Password,
+    new_password: NewPassword,
+    cookie: Type.Optional(
+      Type.Boolean({ description: 'true: deliver the new refresh token as the HttpOnly tw_refresh cookie' }),
+    ),
+  },
+  { examples: [{ current_password: 'Correct-Horse-9!', new_password: 'Battery-Staple-7?' }] },
+);
