@@ -10,6 +10,7 @@ import { logoutAllRoute } from './features/auth/logout.routes.ts';
 import { botRoutes } from './features/bots/bots.routes.ts';
 import { opsAuditVerifyRoutes } from './features/ops/audit-verify.routes.ts';
 import { blockedIpRoutes } from './features/ops/blocked-ips.routes.ts';
+import { controlSocketPath, controlSocketPlugin } from './features/ops/control-socket.ts';
 import { healthRoutes } from './features/ops/health.routes.ts';
 import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.ts';
 import { opsSecurityEventRoutes } from './features/ops/security-events.routes.ts';
@@ -47,6 +48,11 @@ export interface BuildOptions {
   clusterWorker?: boolean;
   /** How brute-force slowdowns wait (tests record the delays instead of sleeping). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The embedded server: `DATA_DIR/control.sock` serves the command line's `list-blocked-ips` and
+   * `unblock-ip`, which cannot open the data directory this process holds (control-socket.ts).
+   */
+  controlSocket?: boolean;
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -119,6 +125,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes, { db, store });
   await app.register(metricsRoutes, deps);
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  if (options.controlSocket === true) {
+    await app.register(controlSocketPlugin, {
+      path: controlSocketPath(config.dataDir),
+      ipBlocks: deps.ipBlocks,
+    });
+  }
 
   // The API under /api/v1. Public feature routes register in `api`; everything that needs a
   // user registers in `authenticated`, whose onRequest hook is the only way in.

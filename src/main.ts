@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   if (cluster.isWorker) answerInstanceMetrics();
   const db = await createDatabase(config);
   const store = createStore(config, { mirroredPrefixes: MIRRORED_PREFIXES });
-  const app = await buildApp({ config, db, store, clusterWorker: cluster.isWorker });
+  const app = await buildApp({
+    config,
+    db,
+    store,
+    clusterWorker: cluster.isWorker,
+    controlSocket: db.kind === 'pglite',
+  });
   // An evicting Redis can drop revocations: refused in production, a loud warning elsewhere.
   await checkEvictionPolicy(store, { production: config.production, log: app.log });
   if (secrets.generated.length > 0) {
