@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { commands } from '../../src/cli/commands/index.ts';
 import type { Finished } from '../helpers/process.ts';
@@ -101,5 +101,33 @@ describe('each command', () => {
     assert.equal(missing.code, 64);
     assert.ok(missing.stderr.startsWith('tradewise unblock-ip: no IP address given\n\n'));
     assert.equal(existsSync(dataDir), false, 'no usage error opened the storage');
+  });
+});
+
+describe('tradewise migrate', () => {
+  test('says what it applied, in words or with --json as data', async () => {
+    const dir = `/tmp/tradewise-cli-migrate-${randomUUID()}`;
+    const run = (args: string[]) =>
+      finished(
+        spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate', ...args], {
+          env: { PATH: process.env.PATH, DATA_DIR: dir, LOG_LEVEL: 'silent' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
+    try {
+      const first = await run(['--json']);
+      assert.equal(first.code, 0, first.stderr);
+      const report = JSON.parse(first.stdout) as { applied: string[]; warnings: string[] };
+      assert.ok(
+        report.applied.length > 0 && report.applied.every((name) => /^\d{4}_/.test(name)),
+        first.stdout,
+      );
+      assert.deepEqual(report.warnings, []);
+      const again = await run([]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.stdout, 'schema is up to date\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
