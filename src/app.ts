@@ -11,6 +11,7 @@ import { logoutAllRoute } from './features/auth/logout.routes.ts';
 import { botRoutes } from './features/bots/bots.routes.ts';
 import { opsAuditVerifyRoutes } from './features/ops/audit-verify.routes.ts';
 import { blockedIpRoutes } from './features/ops/blocked-ips.routes.ts';
+import { controlSocketPath, controlSocketPlugin } from './features/ops/control-socket.ts';
 import { healthRoutes } from './features/ops/health.routes.ts';
 import { httpMetricsPlugin, metricsRoutes } from './features/ops/metrics.routes.ts';
 import { opsSecurityEventRoutes } from './features/ops/security-events.routes.ts';
@@ -50,6 +51,11 @@ export interface BuildOptions {
   clusterWorker?: boolean;
   /** How brute-force slowdowns wait (tests record the delays instead of sleeping). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The embedded server: `DATA_DIR/control.sock` serves the command line's `list-blocked-ips` and
+   * `unblock-ip`, which cannot open the data directory this process holds (control-socket.ts).
+   */
+  controlSocket?: boolean;
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -110,10 +116,18 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     if (request.routeOptions.config?.authenticated !== true) await gate.publicHook(request, reply);
   });
   await app.register(httpMetricsPlugin, { metrics });
+  // The API reference is static and holds no credentials: a blocked client may still read it.
+  app.addHook('onRoute', (route) => {
+    const reads = [route.method].flat().every((method) => method === 'GET' || method === 'HEAD');
+    if (reads && (route.url === '/openapi.json' || route.url === '/docs' || route.url.startsWith('/docs/'))) {
+      route.config = { ...route.config, reference: true };
+    }
+  });
   // The document derives each route's refusals from its declarations; these are the features' own.
   await app.register(openapiPlugin, {
     inactiveUser: inactiveUser(),
-    ipBlocked: ipBlocked(config.ipBlockSeconds),
+    // A fixed instant: the document (and the typed client generated from it) stays reproducible.
+    ipBlocked: ipBlocked({ retryAfter: config.ipBlockSeconds, until: '2026-01-01T13:00:00.000Z' }),
     rateLimited: rateLimited({}),
     userThrottled: userThrottled({}),
   });
@@ -122,6 +136,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes, { db, store });
   await app.register(metricsRoutes, deps);
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  if (options.controlSocket === true) {
+    await app.register(controlSocketPlugin, {
+      path: controlSocketPath(config.dataDir),
+      ipBlocks: deps.ipBlocks,
+    });
+  }
 
   // The API under /api/v1. Public feature routes register in `api`; everything that needs a
   // user registers in `authenticated`, whose onRequest hook is the only way in.

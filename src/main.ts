@@ -115,7 +115,14 @@ async function main(): Promise<void> {
   // Opens the request pool: a runtime role that could leave its scope stops start-up here.
   await explainingConnectionErrors({ variable: 'DATABASE_URL', url: config.databaseUrl }, () => db.ping());
   // Built once the schema is current: the state store's re-seed (registered here) reads it.
-  const app = await buildApp({ config, db, store, logger: log, clusterWorker: cluster.isWorker });
+  const app = await buildApp({
+    config,
+    db,
+    store,
+    logger: log,
+    clusterWorker: cluster.isWorker,
+    controlSocket: db.kind === 'pglite',
+  });
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

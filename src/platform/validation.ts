@@ -180,7 +180,8 @@ function issueOf(error: FastifySchemaValidationError | ErrorObject, part: string
       // A PATCH with nothing to change: say so in words, not in the validator's.
       return {
         loc,
-        msg: params.limit === 1 ? 'Send at least one field to change' : `Send at least ${params.limit} fields`,
+        msg:
+          params.limit === 1 ? 'Send at least one field to change' : `Send at least ${params.limit} fields`,
         type: 'too_few_fields',
       };
     case 'minimum':

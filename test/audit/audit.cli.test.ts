@@ -63,7 +63,7 @@ describe(`audit command line (${shape})`, () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test('verify-audit --tenant reports an intact chain as JSON and exits 0', async () => {
-    const { code, stdout } = await cli(['verify-audit', '--tenant', tenantId], dataDir);
+    const { code, stdout } = await cli(['verify-audit', '--tenant', tenantId, '--json'], dataDir);
     assert.equal(code, 0);
     const [report] = lines(stdout);
     assert.deepEqual(
@@ -74,7 +74,7 @@ describe(`audit command line (${shape})`, () => {
   });
 
   test('purge --older-than removes old records, keeps the chain verifiable and says what it did', async () => {
-    const purge = await cli(['purge', '--older-than', '30', '--tenant', tenantId], dataDir);
+    const purge = await cli(['purge', '--older-than', '30', '--tenant', tenantId, '--json'], dataDir);
     assert.equal(purge.code, 0);
     const [summary] = lines(purge.stdout);
     assert.equal(summary.event, 'audit_purge');
@@ -82,7 +82,7 @@ describe(`audit command line (${shape})`, () => {
     assert.deepEqual(summary.tenants, [
       { tenant_id: tenantId, audit_records_deleted: 3, security_events_deleted: 0, checkpoint_seq: 3 },
     ]);
-    const verify = await cli(['verify-audit', '--tenant', tenantId], dataDir);
+    const verify = await cli(['verify-audit', '--tenant', tenantId, '--json'], dataDir);
     assert.equal(verify.code, 0);
     assert.deepEqual(
       [lines(verify.stdout)[0].ok, lines(verify.stdout)[0].checked, lines(verify.stdout)[0].checkpoint_seq],
@@ -96,15 +96,51 @@ describe(`audit command line (${shape})`, () => {
         q.query("UPDATE audit_log SET ip = '198.51.100.9' WHERE tenant_id = $1 AND seq = 5", [tenantId]),
       ),
     );
-    const { code, stdout } = await cli(['verify-audit', '--tenant', tenantId], dataDir);
+    const { code, stdout } = await cli(['verify-audit', '--tenant', tenantId, '--json'], dataDir);
     assert.equal(code, 1);
     const [report] = lines(stdout);
     assert.deepEqual([report.ok, report.first_bad, report.reason], [false, 5, 'hash_mismatch']);
   });
 
-  test('bad arguments are a usage error (64), not a purge', async () => {
-    assert.equal((await cli(['purge', '--older-than', 'soon'], dataDir)).code, 64);
-    assert.equal((await cli(['purge', '--older-than', '0'], dataDir)).code, 64);
-    assert.equal((await cli(['verify-audit', '--tenant', 'not-a-uuid'], dataDir)).code, 64);
+  test('without --json both say what they found in words', async () => {
+    const verify = await cli(['verify-audit', '--tenant', tenantId], dataDir);
+    assert.equal(verify.code, 1);
+    assert.match(
+      verify.stdout,
+      new RegExp(
+        `^tenant ${tenantId}: FAILED at record 5 \\(hash_mismatch\\), head seq \\d+ hash [0-9a-f]+\n$`,
+      ),
+    );
+    // The first purge left nothing past retention.
+    const purge = await cli(['purge', '--older-than', '30', '--tenant', tenantId], dataDir);
+    assert.equal(purge.code, 0, purge.stderr);
+    assert.match(
+      purge.stdout,
+      /^purged what is older than 30 day\(s\) \(before \S+Z\)\nno tenant had records past retention\n$/,
+    );
+  });
+
+  test('bad arguments are a usage error (64) that says what was wrong, then the usage; not a purge', async () => {
+    for (const [args, reason] of [
+      [
+        ['purge', '--older-than', 'soon'],
+        'tradewise purge: --older-than must be a whole number of days from 1 to 99999, got "soon"',
+      ],
+      [
+        ['purge', '--older-than', '0'],
+        'tradewise purge: --older-than must be a whole number of days from 1 to 99999, got "0"',
+      ],
+      [['purge', '--older-than'], 'tradewise purge: --older-than needs a value (<days>)'],
+      [
+        ['verify-audit', '--tenant', 'not-a-uuid'],
+        `tradewise verify-audit: --tenant must be a tenant's id (a UUID), got "not-a-uuid"`,
+      ],
+      [['verify-audit', 'everything'], 'tradewise verify-audit: unexpected argument "everything"'],
+    ]) {
+      const run = await cli(args as string[], dataDir);
+      assert.equal(run.code, 64, (args as string[]).join(' '));
+      assert.ok(run.stderr.startsWith(`${reason}\n\nusage: tradewise ${(args as string[])[0]} `), run.stderr);
+      assert.equal(run.stdout, '');
+    }
   });
 });

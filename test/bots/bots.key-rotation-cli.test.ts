@@ -68,7 +68,7 @@ describe(`rotate-encryption-key command line (${shape})`, () => {
       ),
     );
     // --tenant keeps the run to this test's rows when the database is shared with other test files.
-    const first = await cli(['--tenant', tenantId, '--batch-size', '3']);
+    const first = await cli(['--tenant', tenantId, '--batch-size', '3', '--json']);
     assert.equal(first.code, 0, first.stderr);
     const report = JSON.parse(first.stdout);
     assert.deepEqual(report, {
@@ -92,7 +92,7 @@ describe(`rotate-encryption-key command line (${shape})`, () => {
       }
     });
 
-    const second = await cli(['--tenant', tenantId]);
+    const second = await cli(['--tenant', tenantId, '--json']);
     assert.equal(second.code, 0);
     assert.deepEqual(
       [JSON.parse(second.stdout).re_encrypted, JSON.parse(second.stdout).already_current],
@@ -107,16 +107,30 @@ describe(`rotate-encryption-key command line (${shape})`, () => {
         value: oldValue(tenant, randomUUID(), 'moved-0123456789'),
       })),
     );
-    const run = await cli(['--tenant', tenantId]);
+    const run = await cli(['--tenant', tenantId, '--json']);
     assert.equal(run.code, 1);
     assert.deepEqual(JSON.parse(run.stdout).failed_bot_ids, [bots[0]?.id]);
+    // Without --json the same, in words.
+    const words = await cli(['--tenant', tenantId]);
+    assert.equal(words.code, 1);
+    assert.match(
+      words.stdout,
+      new RegExp(
+        `^key \\S+: 0 re-encrypted, \\d+ already current, 0 changed meanwhile, 1 failed \\(bots ${bots[0]?.id}\\)\n$`,
+      ),
+    );
   });
 
-  test('refuses bad options with the usage line and exit code 64', async () => {
-    for (const args of [['--tenant', 'nope'], ['--batch-size', '0'], ['--bogus']]) {
-      const run = await cli(args);
+  test('refuses bad options with what was wrong, then the usage line, and exit code 64', async () => {
+    for (const [args, reason] of [
+      [['--tenant', 'nope'], /--tenant must be a tenant's id \(a UUID\), got "nope"/],
+      [['--batch-size', '0'], /--batch-size must be a whole number from 1 to 999999, got "0"/],
+      [['--bogus'], /unknown option --bogus/],
+    ] as const) {
+      const run = await cli([...args]);
       assert.equal(run.code, 64, args.join(' '));
-      assert.match(run.stderr, /usage: tradewise rotate-encryption-key/);
+      assert.match(run.stderr, reason);
+      assert.ok(run.stderr.indexOf('usage: tradewise rotate-encryption-key') > run.stderr.search(reason));
     }
   });
 });

@@ -50,7 +50,7 @@ describe('brute-force detection and response', () => {
     }
     for (const request of [
       login(t, ip, victim.email, victim.password),
-      t.app.inject({ method: 'GET', url: '/openapi.json', remoteAddress: ip }),
+      t.app.inject({ method: 'GET', url: '/', remoteAddress: ip }),
       t.app.inject({ method: 'GET', url: '/api/v1/bots', remoteAddress: ip, headers: victim.headers }),
     ]) {
       const res = await request;

@@ -94,8 +94,12 @@ describe('two instances share protection state', {
       });
       assert.equal(res.status, 401);
     }
-    // A public route: /health, /ready and /metrics answer even a blocked address (CONTRACT.md).
-    const elsewhere = await fetch(`${b.url}/openapi.json`, { headers: { 'x-forwarded-for': client } });
+    // A public route: /health, /ready, /metrics and the API reference answer even a blocked
+    // address (CONTRACT.md, issue 16); `/` redirects to the reference unless refused.
+    const elsewhere = await fetch(`${b.url}/`, {
+      headers: { 'x-forwarded-for': client },
+      redirect: 'manual',
+    });
     assert.equal(elsewhere.status, 403);
     assert.equal(((await elsewhere.json()) as { code: string }).code, 'IP_BLOCKED');
   });

@@ -83,7 +83,7 @@ describe('the embedded shape killed mid-write', () => {
 
     // Offline first: the command line opens the crashed directory (stale lock and pid file) and
     // recomputes the chain.
-    const verify = tradewise(shape.env, 'verify-audit', '--tenant', tenantId);
+    const verify = tradewise(shape.env, 'verify-audit', '--tenant', tenantId, '--json');
     assert.equal(verify.code, 0, verify.output);
     const chain = JSON.parse(verify.output.trim().split('\n').at(-1) as string);
     assert.equal(chain.ok, true, verify.output);

@@ -168,7 +168,7 @@ describe('SIGTERM under load', () => {
     );
 
     // Offline, on the same storage: every acknowledged bot has its audit record, and the chain holds.
-    const verify = tradewise(shape.env, 'verify-audit', '--tenant', tenantId);
+    const verify = tradewise(shape.env, 'verify-audit', '--tenant', tenantId, '--json');
     assert.equal(verify.code, 0, verify.output);
     const line = JSON.parse(verify.output.trim().split('\n').at(-1) as string);
     assert.equal(line.ok, true);

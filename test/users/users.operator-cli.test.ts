@@ -1,8 +1,9 @@
 // `tradewise create-operator`: the only way to grant the operator role, run as an operator would —
 // a separate process against the configured storage (a PGlite directory, or the test PostgreSQL).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { PLATFORM_TENANT_ID } from '../../src/features/users/operators.ts';
@@ -17,15 +18,17 @@ import { finished } from '../helpers/process.ts';
 
 const dataDir = `/tmp/tradewise-operator-cli-${randomUUID()}`;
 
+const cliEnv = {
+  PATH: process.env.PATH,
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'silent',
+  PASSWORD_HASH_COST: '4',
+  ...(serverShape ? { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL } : {}),
+};
+
 async function cli(args: string[], stdin?: string): Promise<Finished> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'create-operator', ...args], {
-    env: {
-      PATH: process.env.PATH,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      PASSWORD_HASH_COST: '4',
-      ...(serverShape ? { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL } : {}),
-    },
+    env: cliEnv,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const done = finished(child);
@@ -33,10 +36,50 @@ async function cli(args: string[], stdin?: string): Promise<Finished> {
   return done;
 }
 
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+interface Terminal {
+  code: number | null;
+  output: string;
+}
+
+/**
+ * Runs the command on a pseudo-terminal (script(1)), typing each answer once its prompt shows;
+ * returns everything the terminal displayed.
+ */
+async function onTerminal(args: string[], answers: string[]): Promise<Terminal> {
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'create-operator', ...args]
+    .map((word) => `'${word}'`)
+    .join(' ');
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    env: cliEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const pending = [...answers];
+  let prompts = 0;
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+    // Each prompt ends with ": "; answer it once, as a person would.
+    const seen = output.split(/password(?: \(again\))?: /).length - 1;
+    while (prompts < seen && pending.length > 0) {
+      prompts++;
+      child.stdin.write(`${pending.shift()}\r`);
+    }
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  child.stdin.end();
+  return { code, output };
+}
+
 describe('tradewise create-operator', () => {
   const fromArgs = uniqueEmail('op-args');
   const fromStdin = uniqueEmail('op-stdin');
   const customer = uniqueEmail('customer');
+  const inArguments = uniqueEmail('op-in-args');
+  const notGiven = uniqueEmail('op-not-given');
+  const onTty = uniqueEmail('op-tty');
+  const terminal: Record<string, Terminal> = {};
   const runs: Record<string, Awaited<ReturnType<typeof cli>>> = {};
   let t: TestApp;
 
@@ -46,12 +89,26 @@ describe('tradewise create-operator', () => {
     await register(setup, { email: customer });
     await closeApp(setup);
 
-    runs.args = await cli(['--email', fromArgs, '--password', PASSWORD, '--full-name', 'Olga Operator']);
+    runs.args = await cli(
+      ['--email', fromArgs, '--password-stdin', '--full-name', 'Olga Operator', '--json'],
+      `${PASSWORD}\n`,
+    );
     runs.stdin = await cli(['--email', fromStdin, '--password-stdin'], `${PASSWORD}\n`);
     runs.again = await cli(['--email', fromStdin, '--password-stdin'], `${PASSWORD}\n`);
     runs.customer = await cli(['--email', customer, '--password-stdin'], `${PASSWORD}\n`);
     runs.weak = await cli(['--email', uniqueEmail('op-weak'), '--password-stdin'], 'password\n');
-    runs.usage = await cli(['--password', PASSWORD]);
+    runs.usage = await cli(['--password-stdin'], `${PASSWORD}\n`);
+    runs.inArguments = await cli(['--email', inArguments, '--password', PASSWORD]);
+    runs.notTerminal = await cli(['--email', notGiven], `${PASSWORD}\n`);
+    runs.emptyStdin = await cli(['--email', notGiven, '--password-stdin'], '');
+    runs.help = await cli(['--help']);
+    if (hasScript) {
+      terminal.same = await onTerminal(['--email', onTty], [PASSWORD, PASSWORD]);
+      terminal.differ = await onTerminal(
+        ['--email', uniqueEmail('op-tty-differ')],
+        [PASSWORD, `${PASSWORD}x`],
+      );
+    }
     t = await openApp();
   });
   after(async () => {
@@ -71,10 +128,13 @@ describe('tradewise create-operator', () => {
     await app?.db.close();
   }
 
-  test('creates an operator from arguments or stdin, who logs in with roles ["operator"] in the platform tenant', async () => {
+  test('creates an operator from --password-stdin, who logs in with roles ["operator"] in the platform tenant', async () => {
     assert.equal(runs.args?.code, 0, runs.args?.stderr);
-    assert.match(runs.args?.stdout ?? '', /created operator/);
+    const created = JSON.parse(runs.args?.stdout ?? '');
+    assert.deepEqual([created.outcome, created.email], ['created', fromArgs]);
+    assert.match(created.user_id, /^[0-9a-f-]{36}$/);
     assert.equal(runs.stdin?.code, 0, runs.stdin?.stderr);
+    assert.match(runs.stdin?.stdout ?? '', /^created operator /);
     for (const email of [fromArgs, fromStdin]) {
       const claims = decodePayload((await loginOk(t, email)).access_token);
       assert.deepEqual(claims.roles, ['operator']);
@@ -100,12 +160,65 @@ describe('tradewise create-operator', () => {
     assert.deepEqual(claims.roles, ['admin', 'user']);
   });
 
-  test('the password policy applies, and bad usage says how to call it', async () => {
+  test('the password policy applies, and bad usage says what was wrong, then how to call it', async () => {
     assert.equal(runs.weak?.code, 65);
-    assert.match(runs.weak?.stderr ?? '', /Password/);
+    assert.match(runs.weak?.stderr ?? '', /password: Password/);
     assert.equal(runs.usage?.code, 64);
-    assert.match(runs.usage?.stderr ?? '', /usage: tradewise create-operator/);
+    assert.match(
+      runs.usage?.stderr ?? '',
+      /^tradewise create-operator: --email is required\n\nusage: tradewise create-operator /,
+    );
     assert.equal((await login(t, fromArgs, 'password')).statusCode, 401);
+  });
+
+  test('a password in the arguments works with a warning; a missing one is asked for, not judged by the policy', async () => {
+    assert.equal(runs.inArguments?.code, 0, runs.inArguments?.stderr);
+    assert.match(
+      runs.inArguments?.stderr ?? '',
+      /warning: a password in the arguments is visible in ps and the shell history/,
+    );
+    assert.ok(!(runs.inArguments?.stderr ?? '').includes(PASSWORD), 'the warning does not repeat it');
+    assert.equal((await login(t, inArguments, PASSWORD)).statusCode, 200);
+    assert.equal(runs.notTerminal?.code, 64);
+    assert.match(
+      runs.notTerminal?.stderr ?? '',
+      /no password: stdin is not a terminal to prompt on; pipe the password in with --password-stdin/,
+    );
+    assert.equal(runs.emptyStdin?.code, 64);
+    assert.match(runs.emptyStdin?.stderr ?? '', /--password-stdin: stdin held no password/);
+    for (const run of [runs.notTerminal, runs.emptyStdin]) {
+      assert.doesNotMatch(
+        run?.stderr ?? '',
+        /Password must|at least 8/,
+        'no policy failures for a password never given',
+      );
+    }
+    assert.equal((await login(t, notGiven, PASSWORD)).statusCode, 401, 'no account was made');
+  });
+
+  test('--help prints the usage and every option on stdout and exits 0', () => {
+    assert.equal(runs.help?.code, 0);
+    assert.equal(runs.help?.stderr, '');
+    for (const option of ['--email <e-mail>', '--password-stdin', '--full-name <name>', '--json', '--help']) {
+      assert.ok(runs.help?.stdout.includes(option), option);
+    }
+    assert.doesNotMatch(runs.help?.stdout ?? '', /--password </, 'the refused option is not offered');
+  });
+
+  test('on a terminal it prompts twice without echo, and the password never shows', {
+    skip: !hasScript && 'util-linux script(1) is not installed',
+  }, async () => {
+    const run = terminal.same as Terminal;
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /password: /);
+    assert.match(run.output, /password \(again\): /);
+    assert.match(run.output, /created operator/);
+    assert.ok(!run.output.includes(PASSWORD), 'nothing typed is echoed');
+    assert.equal((await login(t, onTty, PASSWORD)).statusCode, 200);
+
+    const differ = terminal.differ as Terminal;
+    assert.equal(differ.code, 64, differ.output);
+    assert.match(differ.output, /the passwords differ/);
   });
 
   test("the grant is in the platform tenant's audit trail, and no tenant admin can see or change operators", async () => {

@@ -68,6 +68,7 @@ const opsRead = (t: TestApp, token: string) =>
 describe('tradewise remove-operator', () => {
   const operator = uniqueEmail('op-remove');
   const customer = uniqueEmail('op-remove-customer');
+  const scripted = uniqueEmail('op-remove-json');
   let t: TestApp | undefined;
   let oldToken = '';
   const runs: Record<string, Finished> = {};
@@ -75,6 +76,8 @@ describe('tradewise remove-operator', () => {
   before(async () => {
     const created = await cli('create-operator', ['--email', operator, '--password-stdin'], `${PASSWORD}\n`);
     assert.equal(created.code, 0, created.stderr);
+    const second = await cli('create-operator', ['--email', scripted, '--password-stdin'], `${PASSWORD}\n`);
+    assert.equal(second.code, 0, second.stderr);
     t = await openApp();
     await register(t, { email: customer });
     oldToken = (await loginOk(t, operator)).access_token;
@@ -88,6 +91,7 @@ describe('tradewise remove-operator', () => {
     runs.customer = await cli('remove-operator', ['--email', customer]);
     runs.unknown = await cli('remove-operator', ['--email', uniqueEmail('nobody')]);
     runs.usage = await cli('remove-operator', []);
+    runs.json = await cli('remove-operator', ['--email', scripted, '--json']);
     t ??= await openApp();
   });
   after(async () => {
@@ -129,6 +133,16 @@ describe('tradewise remove-operator', () => {
     assert.match(runs.customer?.stderr ?? '', /no platform operator account/);
     assert.equal(runs.unknown?.code, 1);
     assert.equal(runs.usage?.code, 64);
-    assert.match(runs.usage?.stderr ?? '', /usage: tradewise remove-operator/);
+    assert.match(
+      runs.usage?.stderr ?? '',
+      /^tradewise remove-operator: --email is required\n\nusage: tradewise remove-operator/,
+    );
+  });
+
+  test('--json reports the removal as data', () => {
+    assert.equal(runs.json?.code, 0, runs.json?.stderr);
+    const report = JSON.parse(runs.json?.stdout ?? '');
+    assert.deepEqual([report.email, report.sessions_ended, report.deactivated], [scripted, 0, true]);
+    assert.match(report.user_id, /^[0-9a-f-]{36}$/);
   });
 });

@@ -9,18 +9,19 @@ import { removeOperator } from '../../features/users/operators.ts';
 import { withAfterCommit } from '../../platform/db/after-commit.ts';
 import { ValidationFailed } from '../../platform/errors.ts';
 import type { Command } from '../context.ts';
-import { parseArgs, withCliContext } from '../context.ts';
-
-const USAGE = 'usage: tradewise remove-operator --email <e-mail>\n';
+import { JSON_OPTION, optionValue, printJson, UsageError, withCliContext } from '../context.ts';
 
 export const removeOperatorCommand: Command = {
   summary: 'take the operator role away from a user (their tokens and sessions end at once)',
-  run: async (args) => {
-    const rawEmail = parseArgs(args).options.get('email');
-    if (typeof rawEmail !== 'string') {
-      process.stderr.write(USAGE);
-      return 64;
-    }
+  usage: '--email <e-mail> [--json]',
+  details: 'Exits 1 for an e-mail that is no operator. In the embedded shape, stop the server first.',
+  options: [
+    { name: 'email', value: 'e-mail', description: "the operator's login (required)" },
+    { ...JSON_OPTION, description: 'print {"email", "user_id", "sessions_ended", "deactivated"} as JSON' },
+  ],
+  async run(args) {
+    const rawEmail = optionValue(args, 'email');
+    if (rawEmail === undefined) throw new UsageError('--email is required');
     let email: string;
     try {
       email = acceptEmail(rawEmail, ['--email']);
@@ -40,6 +41,15 @@ export const removeOperatorCommand: Command = {
         const why = result.outcome === 'not_found' ? 'no platform operator account' : 'not an operator:';
         process.stderr.write(`tradewise remove-operator: ${why} ${email}\n`);
         return 1;
+      }
+      if (args.options.has('json')) {
+        printJson({
+          email,
+          user_id: result.userId,
+          sessions_ended: result.sessionsEnded,
+          deactivated: result.deactivated,
+        });
+        return 0;
       }
       const left = result.deactivated ? '; the account had no other role and is deactivated' : '';
       process.stdout.write(

@@ -15,11 +15,26 @@ declare module '../../platform/errors.ts' {
   }
 }
 
-/** The client's address is blocked (brute force, or an operator); `retryAfter` in seconds. */
-export const ipBlocked = (retryAfter: number): AppError =>
-  new AppError(403, 'IP_BLOCKED', 'Access from this address is temporarily blocked', {
-    'retry-after': String(retryAfter),
-  });
+/** When an IP block ends, and in development how its holder lifts it (request-gate.ts). */
+export interface BlockEnd {
+  /** Seconds until the block ends: the `Retry-After` value. */
+  retryAfter: number;
+  /** The end as an ISO 8601 instant. */
+  until: string;
+  /** Development only: the command that lifts the block, for the developer who locked themselves out. */
+  liftHint?: string;
+}
+
+/** The client's address is blocked (brute force, or an operator): the detail says until when. */
+export const ipBlocked = ({ retryAfter, until, liftHint }: BlockEnd): AppError =>
+  new AppError(
+    403,
+    'IP_BLOCKED',
+    `Access from this address is blocked until ${until} (Retry-After: ${retryAfter} s)${
+      liftHint === undefined ? '' : `; to lift it, run "${liftHint}" (development only hint)`
+    }`,
+    { 'retry-after': String(retryAfter) },
+  );
 
 /** A route limit per client address (or per tenant) is exceeded. */
 export const rateLimited = (headers: Readonly<Record<string, string>>): AppError =>

@@ -91,10 +91,15 @@ export function userLimitHeaders(callsPerMinute: number, retrySeconds: number): 
 }
 
 /**
- * Seconds until an IP block ends, from the block's stored value (its `expires_at`, ip-blocks.ts);
- * a value without one (never written by this code) is taken to last a whole IP_BLOCK_SECONDS.
+ * When an IP block ends, from the block's stored value (its `expires_at`, ip-blocks.ts): seconds
+ * from `now` (at least 1) and the instant; a value without one (never written by this code) is
+ * taken to last a whole IP_BLOCK_SECONDS.
  */
-export function blockRetrySeconds(value: string, now: number, blockSeconds: number): number {
+export function blockEnd(
+  value: string,
+  now: number,
+  blockSeconds: number,
+): { retryAfter: number; until: string } {
   let endsAt = Number.NaN;
   try {
     endsAt = Date.parse((JSON.parse(value) as { expires_at?: unknown }).expires_at as string);
@@ -102,5 +107,9 @@ export function blockRetrySeconds(value: string, now: number, blockSeconds: numb
     // Unreadable: the fallback below.
   }
   const seconds = Number.isFinite(endsAt) ? Math.ceil((endsAt - now) / 1000) : blockSeconds;
-  return Math.max(1, seconds);
+  const retryAfter = Math.max(1, seconds);
+  return {
+    retryAfter,
+    until: new Date(Number.isFinite(endsAt) && endsAt > now ? endsAt : now + retryAfter * 1000).toISOString(),
+  };
 }

@@ -5,7 +5,8 @@
 // round trip per request in all). When the shared store is unreachable, public routes fall back
 // to per-instance counting; the authenticated path answers 503 rather than guess.
 // Routes marked `probe` (/health, /ready, /metrics) are never refused by a block or a limit:
-// probes and scrapers come from fixed addresses (CONTRACT.md). Refusals are recorded every time;
+// probes and scrapers come from fixed addresses (CONTRACT.md); nor is the `reference` (/docs,
+// /openapi.json), static pages that tell a blocked client what it hit. Refusals are recorded every time;
 // the recorder's flood rule keeps a knocking client from turning each knock into a stored row.
 // A limit that only requests past validation may use (registration: an attempt that could create
 // an account) is counted by the handler through `consume`, in a second round trip; such a route
@@ -23,7 +24,7 @@ import { throttleKey } from './automated-response.ts';
 import { blockKey } from './ip-blocks.ts';
 import { ipBlocked, rateLimited, userThrottled } from './protection.errors.ts';
 import type { LimitDecision, SlidingWindow } from './rate-limits.ts';
-import { blockRetrySeconds, rateLimitHeaders, slidingWindow, userLimitHeaders } from './rate-limits.ts';
+import { blockEnd, rateLimitHeaders, slidingWindow, userLimitHeaders } from './rate-limits.ts';
 
 /** Route-level limits: `config: { rateLimit: ['login'] }` on a route. */
 export type LimiterName =
@@ -43,6 +44,11 @@ declare module 'fastify' {
     authenticated?: boolean;
     /** Never refused by an IP block or a route limit: probes and scrapers (/health, /ready, /metrics). */
     probe?: boolean;
+    /**
+     * The API reference (GET /docs…, /openapi.json): static and credential-free, so a blocked
+     * client can still read what the 403 means; no block or limit refuses it.
+     */
+    reference?: boolean;
   }
 }
 
@@ -238,7 +244,14 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
             ...base(request, subject),
             details: { route: request.routeOptions.url },
           });
-          throw ipBlocked(blockRetrySeconds(block, t, config.ipBlockSeconds));
+          const end = blockEnd(block, t, config.ipBlockSeconds);
+          // A developer who locked themselves out (three typos on loopback) learns the way out;
+          // production and test mode say only when it ends.
+          throw ipBlocked(
+            config.nodeEnv === 'development'
+              ? { ...end, liftHint: `npx tradewise unblock-ip ${client}` }
+              : end,
+          );
         }
         await enforceLimits(request, reply, decide(names, results, 1, t), subject);
       },
@@ -277,7 +290,8 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
   return {
     plan,
     async publicHook(request, reply) {
-      if (request.routeOptions.config?.probe === true || checked.has(request)) return;
+      const route = request.routeOptions.config;
+      if (route?.probe === true || route?.reference === true || checked.has(request)) return;
       const gate = plan(request, reply);
       await gate.enforceClient(await batchOrFallback(request, gate.ops));
     },
