@@ -11,6 +11,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { embeddedRunOnly } from '../helpers/app.ts';
 import type { Finished, ServiceProcess } from '../helpers/process.ts';
 import { finished, startService } from '../helpers/process.ts';
 
@@ -57,7 +58,7 @@ async function lockOutLoopback(service: ServiceProcess): Promise<void> {
   }
 }
 
-describe('unblock-ip and list-blocked-ips while the embedded server runs', () => {
+describe('unblock-ip and list-blocked-ips while the embedded server runs', { skip: embeddedRunOnly }, () => {
   let service: ServiceProcess;
   before(async () => {
     service = await startService(env);
@@ -129,7 +130,7 @@ describe('unblock-ip and list-blocked-ips while the embedded server runs', () =>
   });
 });
 
-describe('the control socket over the service lifetime', () => {
+describe('the control socket over the service lifetime', { skip: embeddedRunOnly }, () => {
   test('removed on shutdown; after a crash the command line works offline, and the next start replaces it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-control-'));
     const path = join(dir, 'control.sock');

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { commands } from '../../src/cli/commands/index.ts';
+import { embeddedRunOnly } from '../helpers/app.ts';
 import type { Finished } from '../helpers/process.ts';
 import { finished } from '../helpers/process.ts';
 
@@ -21,7 +22,7 @@ function cli(args: string[]): Promise<Finished> {
   return finished(child);
 }
 
-describe('tradewise --help', () => {
+describe('tradewise --help', { skip: embeddedRunOnly }, () => {
   test('lists every command with its options and says how to get a command’s help; exit 0', async () => {
     for (const args of [['--help'], ['-h'], ['help']]) {
       const run = await cli(args);
@@ -47,7 +48,7 @@ describe('tradewise --help', () => {
   });
 });
 
-describe('each command', () => {
+describe('each command', { skip: embeddedRunOnly }, () => {
   for (const [name, command] of Object.entries(commands)) {
     test(`${name}: --help and "help ${name}" print its usage and options on stdout, exit 0`, async () => {
       const [flag, topic] = await Promise.all([cli([name, '--help']), cli(['help', name])]);
@@ -104,7 +105,7 @@ describe('each command', () => {
   });
 });
 
-describe('tradewise migrate', () => {
+describe('tradewise migrate', { skip: embeddedRunOnly }, () => {
   test('says what it applied, in words or with --json as data', async () => {
     const dir = `/tmp/tradewise-cli-migrate-${randomUUID()}`;
     const run = (args: string[]) =>

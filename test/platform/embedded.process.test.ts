@@ -6,11 +6,12 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { embeddedRunOnly } from '../helpers/app.ts';
 import { runServiceExpectingExit, startService } from '../helpers/process.ts';
 
 const embeddedEnv = (dataDir: string) => ({ DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '' });
 
-describe('the embedded shape as a process', () => {
+describe('the embedded shape as a process', { skip: embeddedRunOnly }, () => {
   test('starts on a fresh data directory with generated secrets (0600), a warning, and keeps data and secrets over restarts', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tw-embedded-'));
     const first = await startService(embeddedEnv(dataDir));

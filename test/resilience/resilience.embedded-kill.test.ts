@@ -4,6 +4,7 @@
 // verifies offline. Always the embedded shape, whatever DATABASE_URL says.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { embeddedRunOnly } from '../helpers/app.ts';
 import type { ServiceProcess } from '../helpers/process.ts';
 import { startService } from '../helpers/process.ts';
 import type { Sent } from './http-client.ts';
@@ -12,7 +13,7 @@ import { eventually, startLoad, within } from './load.ts';
 import type { ServiceEnv } from './service-env.ts';
 import { serviceEnv, tradewise } from './service-env.ts';
 
-describe('the embedded shape killed mid-write', () => {
+describe('the embedded shape killed mid-write', { skip: embeddedRunOnly }, () => {
   let shape: ServiceEnv;
   let service: ServiceProcess | undefined;
 

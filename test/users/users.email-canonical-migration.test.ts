@@ -19,7 +19,7 @@ import { hashPassword } from '../../src/platform/passwords/index.ts';
 import { hasInvisibleCharacters } from '../../src/platform/text-rules.ts';
 import { loginOk, PASSWORD } from '../auth/support.ts';
 import { LOOK_ALIKE_EMAILS } from '../fuzz/hostile.ts';
-import { buildTestApp, createTestDatabase } from '../helpers/app.ts';
+import { buildTestApp, createTestDatabase, embeddedRunOnly } from '../helpers/app.ts';
 
 const sqlCanonical = async (db: Database, emails: string[]): Promise<string[]> => {
   const { rows } = await db.withOwner((q) =>
@@ -120,7 +120,7 @@ describe('the canonical e-mail in SQL (migration 0010), both shapes', () => {
   });
 });
 
-describe('migration 0010 over existing accounts (PGlite)', () => {
+describe('migration 0010 over existing accounts (PGlite)', { skip: embeddedRunOnly }, () => {
   const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.*\.sql$/.test(f));
 
   /** A database migrated up to 0009, holding `emails` as accounts of one tenant (as written before 0010). */
