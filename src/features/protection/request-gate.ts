@@ -44,11 +44,6 @@ declare module 'fastify' {
     authenticated?: boolean;
     /** Never refused by an IP block or a route limit: probes and scrapers (/health, /ready, /metrics). */
     probe?: boolean;
-    /**
-     * The API reference (GET /docs…, /openapi.json): static and credential-free, so a blocked
-     * client can still read what the 403 means; no block or limit refuses it.
-     */
-    reference?: boolean;
   }
 }
 
@@ -177,8 +172,11 @@ export function createRequestGate(deps: RequestGateDeps): RequestGate {
     decisions: LimitDecision[],
     subject?: GateSubject,
   ) => {
-    const all = [...(counted.get(request) ?? []), ...decisions];
-    counted.set(request, all);
+    // Remembered only when there is something to remember: a route without limits (every
+    // authenticated read) allocates and stores nothing here.
+    const earlier = counted.get(request);
+    const all = earlier === undefined ? decisions : [...earlier, ...decisions];
+    if (decisions.length > 0) counted.set(request, all);
     const limited = decisions.find((decision) => decision.limited);
     if (limited !== undefined) {
       await deps.securityEvents.record({
