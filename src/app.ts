@@ -116,13 +116,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     if (request.routeOptions.config?.authenticated !== true) await gate.publicHook(request, reply);
   });
   await app.register(httpMetricsPlugin, { metrics });
-  // The API reference is static and holds no credentials: a blocked client may still read it.
-  app.addHook('onRoute', (route) => {
-    const reads = [route.method].flat().every((method) => method === 'GET' || method === 'HEAD');
-    if (reads && (route.url === '/openapi.json' || route.url === '/docs' || route.url.startsWith('/docs/'))) {
-      route.config = { ...route.config, reference: true };
-    }
-  });
   // The document derives each route's refusals from its declarations; these are the features' own.
   await app.register(openapiPlugin, {
     inactiveUser: inactiveUser(),

@@ -34,6 +34,19 @@ import { requiredRoleOf } from './request-auth.ts';
 
 type JsonSchema = Record<string, unknown>;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * A page of the API reference (GET /docs…, /openapi.json), which this plugin marks: static and
+     * credential-free, so no IP block or limit refuses it and a blocked client can still read
+     * what its 403 means (features/protection/request-gate.ts).
+     */
+    reference?: boolean;
+  }
+}
+
+const DOCS_PREFIX = '/docs';
+
 /** The title of /docs and of the document. */
 export const API_TITLE = 'TradeWise API';
 
@@ -236,27 +249,22 @@ function declaredRefusals(status: string, response: JsonSchema): Refusal[] {
 
 /**
  * One status's response: the route's schema (or the error body), every code with when it is
- * answered, an example each. A route's own body (the 503 of /ready) is kept as it is; a bare
- * `ErrorBody` says no code, so its `code` stays a string and the page points to the catalogue.
+ * answered, an example each. A route's own body (the 503 of /ready) is kept as it is.
  */
 function refusalResponse(declared: JsonSchema | undefined, refusals: Refusal[]): JsonSchema {
   const codes = [...new Set(refusals.map((item) => item.code))];
-  const unnamed = (declared as unknown) === ErrorBody;
-  const custom = declared !== undefined && !unnamed && !ERROR_RESPONSES.has(declared);
+  const custom = declared !== undefined && !ERROR_RESPONSES.has(declared);
   const base: JsonSchema = custom
     ? { ...declared }
     : codes.length > 0 && codes.every((code) => code === PLATFORM_ERRORS.VALIDATION_FAILED.code)
       ? { ...ValidationErrorBody }
-      : unnamed
-        ? { ...ErrorBody }
-        : { ...ErrorBody, properties: { ...ErrorBody.properties, code: { type: 'string', enum: codes } } };
+      : { ...ErrorBody, properties: { ...ErrorBody.properties, code: { type: 'string', enum: codes } } };
   delete base.examples;
   const lines = new Map<string, string[]>();
   for (const item of refusals) lines.set(item.when, [...(lines.get(item.when) ?? []), item.code]);
   const description = [...lines].map(
     ([when, whose]) => `- ${[...new Set(whose)].map((code) => `\`${code}\``).join(', ')}: ${when}`,
   );
-  if (unnamed) description.push('- The codes of this status: docs/errors.md.');
   const examples: Record<string, { summary: string; value: unknown }> = {};
   for (const item of refusals) examples[item.code] ??= { summary: item.when, value: item.body };
   // `x-response-description` is the response's own description (the schema keeps none of it).
@@ -338,12 +346,20 @@ export const openapiPlugin = fp(
       }),
     });
     // The reference's own CSP: scripts, styles and images from this server only, no inline code.
+    app.addHook('onRoute', (route) => {
+      const reads = [route.method].flat().every((method) => method === 'GET' || method === 'HEAD');
+      if (reads && (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`))) {
+        route.config = { ...route.config, reference: true };
+      }
+    });
     await app.register(swaggerUi, {
-      routePrefix: '/docs',
+      routePrefix: DOCS_PREFIX,
       staticCSP: DOCS_CONTENT_SECURITY_POLICY,
       theme: { title: `${API_TITLE} reference` },
     });
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    app.get('/openapi.json', { schema: { hide: true }, config: { reference: true } }, async () =>
+      app.swagger(),
+    );
   },
   { name: 'openapi' },
 );
