@@ -190,11 +190,7 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
       },
     },
     async (request, reply) => {
-      const cancelled = await deps.inTenant(request, (tx) =>
-        deleteBotWithSubscriptions(tx, request, request.params.id),
-      );
-      // The audit hook counts the bot's own record; these were appended beside it.
-      deps.metrics.auditRecords.inc(cancelled);
+      await deps.inTenant(request, (tx) => deleteBotWithSubscriptions(tx, request.params.id));
       return reply.code(204).send(null);
     },
   );

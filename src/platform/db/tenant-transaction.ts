@@ -21,6 +21,11 @@ export interface ChangeNote {
 export interface TenantTx extends Tx {
   /** Describes the change for the commit hooks; the last note wins. */
   note(note: ChangeNote): void;
+  /**
+   * Describes a change the request made to another resource on the way (a bot's deletion cancels
+   * its subscriptions): one more audit record each, in order, before the request's own.
+   */
+  noteRelated(note: ChangeNote): void;
 }
 
 export interface InTenantOptions {
@@ -60,6 +65,8 @@ export interface Change {
   status: number;
   /** The handler's note, if it wrote one. */
   note: ChangeNote | undefined;
+  /** The changes to other resources it noted (`noteRelated`), in order. */
+  related: readonly ChangeNote[];
 }
 
 export interface CommitHook {
@@ -104,10 +111,14 @@ export function createInTenant(deps: { db: Database; hooks: readonly CommitHook[
         tenantId,
         async (tx) => {
           let note: ChangeNote | undefined;
+          const related: ChangeNote[] = [];
           const value = await work({
             ...tx,
             note: (n) => {
               note = n;
+            },
+            noteRelated: (n) => {
+              related.push(n);
             },
           });
           if (mutating) {
@@ -119,6 +130,7 @@ export function createInTenant(deps: { db: Database; hooks: readonly CommitHook[
               path: pathOf(request),
               status: options.status ?? successStatus(request),
               note,
+              related,
             };
             for (const hook of deps.hooks) await hook.beforeCommit(tx, change);
             committed = change;
