@@ -20,7 +20,7 @@ export interface BotRow {
   updated_at: string;
 }
 
-const keyset = keysetSql('bots', 1);
+const { order } = keysetSql('bots', 1);
 const COLUMNS = `id, name, kind, exchange, strategy, status, api_url,
   api_token_encrypted IS NOT NULL AS has_api_token, ${timestampTextSql('created_at')},
   ${timestampTextSql('updated_at')}`;
@@ -65,19 +65,53 @@ export async function findBot(tx: Tx, id: string, options: { forUpdate?: boolean
   return rows[0];
 }
 
-/** One page in (created_at, id) order, plus one row that says whether another page follows. */
+/** What a listing narrows to; every field set must hold (AND), an absent field narrows nothing. */
+export interface BotListFilter {
+  /** Part of the name, matched ignoring case; every character literal. */
+  nameContains?: string;
+  kind?: string;
+  status?: string;
+}
+
+/**
+ * `text` as a LIKE pattern that matches exactly itself: `%`, `_` and the escape character `\` each
+ * get a `\` before them, so a search for `50%` or `a_b` finds those characters, not any character
+ * (PostgreSQL 9.7.1: backslash is LIKE's default escape, named below with ESCAPE all the same).
+ */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
+
+/**
+ * One page in (created_at, id) order, plus one row that says whether another page follows. The
+ * filters only remove rows from that order, so a position from any page, filtered or not, is a
+ * valid place to continue from.
+ */
 export async function listBots(
   tx: Tx,
   page: { after: Keyset | undefined; limit: number },
+  filter: BotListFilter = {},
 ): Promise<BotRow[]> {
-  const { after, limit } = page;
-  const { rows } =
-    after === undefined
-      ? await tx.query<BotRow>(`SELECT ${COLUMNS} FROM bots ${keyset.order} LIMIT $1`, [limit + 1])
-      : await tx.query<BotRow>(`SELECT ${COLUMNS} FROM bots WHERE ${keyset.after} ${keyset.order} LIMIT $3`, [
-          ...keysetParams(after),
-          limit + 1,
-        ]);
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const conditions: string[] = [];
+  if (filter.nameContains !== undefined) {
+    conditions.push(`bots.name ILIKE ${param(`%${likeLiteral(filter.nameContains)}%`)} ESCAPE '\\'`);
+  }
+  if (filter.kind !== undefined) conditions.push(`bots.kind = ${param(filter.kind)}`);
+  if (filter.status !== undefined) conditions.push(`bots.status = ${param(filter.status)}`);
+  if (page.after !== undefined) {
+    conditions.push(keysetSql('bots', params.length + 1).after);
+    params.push(...keysetParams(page.after));
+  }
+  const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+  const { rows } = await tx.query<BotRow>(
+    `SELECT ${COLUMNS} FROM bots ${where} ${order} LIMIT ${param(page.limit + 1)}`,
+    params,
+  );
   return rows;
 }
 

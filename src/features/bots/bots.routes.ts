@@ -9,7 +9,7 @@ import type { Config } from '../../config.ts';
 import type { InTenant } from '../../platform/db/tenant-transaction.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { errorResponse } from '../../platform/openapi.ts';
-import { keysetCursor, keysetOf, ListQuery, toPage } from '../../platform/pagination.ts';
+import { keysetCursor, keysetOf, toPage } from '../../platform/pagination.ts';
 import { legacyMicrosKeyset } from '../../platform/pagination-legacy.ts';
 import { authOf } from '../../platform/request-auth.ts';
 import type { SecurityEventRecorder } from '../audit/index.ts';
@@ -17,7 +17,15 @@ import { deleteBotWithSubscriptions } from './bot-deletion.ts';
 import { createBotTokenCipher } from './bot-token.ts';
 import { botNotFound } from './bots.errors.ts';
 import { findBot, listBots } from './bots.repository.ts';
-import { Bot, BotCreateBody, BotList, BotPatchBody, BotUpdateBody, IdParams } from './bots.schemas.ts';
+import {
+  Bot,
+  BotCreateBody,
+  BotList,
+  BotListQuery,
+  BotPatchBody,
+  BotUpdateBody,
+  IdParams,
+} from './bots.schemas.ts';
 import {
   checkBotInput,
   checkBotPatch,
@@ -59,23 +67,26 @@ export async function botRoutes(plugin: FastifyInstance, deps: BotRoutesDeps) {
     {
       schema: {
         tags,
-        summary: "List the tenant's bots",
+        summary: "List the tenant's bots, optionally searched by name and filtered by kind and status",
         description:
-          'Oldest first, cursor-paginated: `?limit=` (1–100, default 50) and the `next_cursor` of the page before.',
-        querystring: ListQuery,
+          'Oldest first, cursor-paginated: `?limit=` (1–100, default 50) and the `next_cursor` of the page ' +
+          'before. Optional filters, all of which must hold: `q` (1–100 characters) keeps the bots whose ' +
+          'name contains it, ignoring case, every character taken literally (`%` and `_` are not ' +
+          'wildcards); `kind` (`internal`, `external`) and `status` (`stopped`, `running`, `paused`, ' +
+          '`error`) keep the bots with that value. A cursor is a position in the (created_at, id) order, ' +
+          'not a saved search: send the same filters with it to page through one result; with other ' +
+          'filters it continues that order after the same position. An unknown query parameter is a 422.',
+        querystring: BotListQuery,
         response: { 200: BotList },
       },
     },
     async (request) => {
-      const after = botCursor.decode(request.query.cursor);
-      const rows = await deps.inTenant(request, (tx) => listBots(tx, { after, limit: request.query.limit }));
-      return toPage(
-        rows,
-        request.query.limit,
-        botCursor,
-        (row) => keysetOf(row.created_at, row.id),
-        toBotView,
+      const { cursor, limit, q, kind, status } = request.query;
+      const after = botCursor.decode(cursor);
+      const rows = await deps.inTenant(request, (tx) =>
+        listBots(tx, { after, limit }, { nameContains: q, kind, status }),
       );
+      return toPage(rows, limit, botCursor, (row) => keysetOf(row.created_at, row.id), toBotView);
     },
   );
 

@@ -3,7 +3,7 @@
 // schema is the allow-list of what leaves the service, so the encrypted token column cannot leak.
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
-import { NextCursor } from '../../platform/pagination.ts';
+import { NextCursor, pageQueryFields } from '../../platform/pagination.ts';
 import { textRule } from '../../platform/text-rules.ts';
 
 export const BOT_KINDS = ['internal', 'external'] as const;
@@ -160,6 +160,27 @@ export const Bot = Type.Object(
 export type BotView = Static<typeof Bot>;
 
 export const BotList = Type.Object({ items: Type.Array(Bot), next_cursor: NextCursor });
+
+// The list's filters. Unknown parameters are refused: a misspelt filter must be a 422, not a page
+// that silently ignores it. `q` obeys the name rule, so a character no name can hold is a 422
+// instead of a search that can never match.
+export const BotListQuery = Type.Object(
+  {
+    ...pageQueryFields,
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        ...textRule('name'),
+        description:
+          'bots whose name contains this text, ignoring case; every character is literal (% and _ are not wildcards)',
+      }),
+    ),
+    kind: Type.Optional(Type.Enum(BOT_KINDS, { description: 'bots of this kind only' })),
+    status: Type.Optional(Type.Enum(BOT_STATUSES, { description: 'bots in this status only' })),
+  },
+  { additionalProperties: false },
+);
 
 export const ConnectionTestBody = Type.Object(
   { api_url: ApiUrl, api_token: ApiToken },
