@@ -1,4 +1,6 @@
-// Shared helpers for the bot and subscription tests: requests as a given user, and a valid bot.
+// Shared helpers for the bot and subscription tests: requests as a given user, a valid bot, and a
+// walk through every page of the bot list.
+import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import type { TestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
@@ -59,4 +61,35 @@ export async function createBot(caller: Caller, overrides: Record<string, unknow
 export function urlRefusal(msg: string, options: { loc?: string[]; type?: string } = {}) {
   const { loc = ['body', 'api_url'], type = 'url_host_not_allowed' } = options;
   return { detail: [{ loc, msg, type }], code: 'VALIDATION_FAILED' };
+}
+
+export interface BotPage {
+  items: { id: string; name: string; kind: string; status: string }[];
+  next_cursor: string | null;
+}
+
+/**
+ * Every page of `GET /bots?<query>` with `limit` per page, following next_cursor until it is null
+ * (each page 200 and no longer than the limit): the ids in the order listed, and how many pages.
+ */
+export async function walkBots(
+  api: Caller,
+  limit: number,
+  query = '',
+): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const res = await api.get(
+      `/bots?limit=${limit}${query === '' ? '' : `&${query}`}${cursor === null ? '' : `&cursor=${cursor}`}`,
+    );
+    assert.equal(res.statusCode, 200, res.body);
+    const page: BotPage = res.json();
+    assert.ok(page.items.length <= limit);
+    ids.push(...page.items.map((b) => b.id));
+    cursor = page.next_cursor;
+    pages++;
+  } while (cursor !== null);
+  return { ids, pages };
 }

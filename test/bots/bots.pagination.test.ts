@@ -6,29 +6,8 @@ import type { TestApp } from '../helpers/app.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { TestIdentity } from '../helpers/identity.ts';
 import { createTenantUser } from '../helpers/identity.ts';
-import type { Caller } from './bots.fixtures.ts';
-import { as, createBot } from './bots.fixtures.ts';
-
-interface PageBody {
-  items: { id: string; name: string }[];
-  next_cursor: string | null;
-}
-
-async function walk(api: Caller, limit: number): Promise<{ ids: string[]; pages: number }> {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  let pages = 0;
-  do {
-    const res = await api.get(`/bots?limit=${limit}${cursor === null ? '' : `&cursor=${cursor}`}`);
-    assert.equal(res.statusCode, 200);
-    const page: PageBody = res.json();
-    assert.ok(page.items.length <= limit);
-    ids.push(...page.items.map((b) => b.id));
-    cursor = page.next_cursor;
-    pages++;
-  } while (cursor !== null);
-  return { ids, pages };
-}
+import type { BotPage, Caller } from './bots.fixtures.ts';
+import { as, createBot, walkBots } from './bots.fixtures.ts';
 
 describe('bots pagination', () => {
   let t: TestApp;
@@ -46,13 +25,13 @@ describe('bots pagination', () => {
   after(() => t.close());
 
   test('pages of 3 give 3, 3 and 1 bots in creation order, then next_cursor null', async () => {
-    const { ids, pages } = await walk(api, 3);
+    const { ids, pages } = await walkBots(api, 3);
     assert.deepEqual(ids, created);
     assert.equal(pages, 3);
   });
 
   test('the default page holds up to 50 and says there is no next page', async () => {
-    const page: PageBody = (await api.get('/bots')).json();
+    const page: BotPage = (await api.get('/bots')).json();
     assert.deepEqual(
       page.items.map((b) => b.id),
       created,
@@ -61,7 +40,7 @@ describe('bots pagination', () => {
   });
 
   test('a page exactly as long as what is left has no next cursor', async () => {
-    const page: PageBody = (await api.get('/bots?limit=7')).json();
+    const page: BotPage = (await api.get('/bots?limit=7')).json();
     assert.equal(page.items.length, 7);
     assert.equal(page.next_cursor, null);
   });
@@ -101,10 +80,10 @@ describe('bots pagination', () => {
   });
 
   test('a deleted bot at the cursor position neither repeats nor skips the others', async () => {
-    const first: PageBody = (await api.get('/bots?limit=2')).json();
+    const first: BotPage = (await api.get('/bots?limit=2')).json();
     const last = first.items.at(-1)?.id as string;
     assert.equal((await api.delete(`/bots/${last}`)).statusCode, 204);
-    const second: PageBody = (await api.get(`/bots?limit=2&cursor=${first.next_cursor}`)).json();
+    const second: BotPage = (await api.get(`/bots?limit=2&cursor=${first.next_cursor}`)).json();
     assert.deepEqual(
       second.items.map((b) => b.id),
       created.slice(2, 4),
@@ -123,7 +102,7 @@ describe('bots pagination', () => {
         );
       }
     });
-    const { ids: walked } = await walk(as(t, bob), 2);
+    const { ids: walked } = await walkBots(as(t, bob), 2);
     assert.deepEqual(walked, [...ids].sort());
   });
 
@@ -142,7 +121,7 @@ describe('bots pagination', () => {
         );
       }
     });
-    const { ids: walked } = await walk(as(t, carol), 1);
+    const { ids: walked } = await walkBots(as(t, carol), 1);
     assert.deepEqual(walked, ids);
   });
 });

@@ -76,6 +76,26 @@ describe('tenant isolation of bots and subscriptions', () => {
     assert.ok(theirs.every((b: { name: string }) => b.name !== 'mallory bot'));
   });
 
+  test("a filtered list shows none of another tenant's bots, even one with the same name", async () => {
+    const alices = await createBot(aliceApi, { name: 'Twin grid' });
+    const mallorys = await createBot(malloryApi, { name: 'Twin grid' });
+    for (const query of ['q=twin', 'q=Twin%20grid&kind=internal', 'q=TWIN&kind=internal&status=stopped']) {
+      const mine = (await malloryApi.get(`/bots?${query}`)).json();
+      assert.deepEqual(
+        mine.items.map((b: { id: string }) => b.id),
+        [mallorys],
+        query,
+      );
+      assert.equal(mine.next_cursor, null, query);
+      const theirs = (await aliceApi.get(`/bots?${query}`)).json();
+      assert.deepEqual(
+        theirs.items.map((b: { id: string }) => b.id),
+        [alices],
+        query,
+      );
+    }
+  });
+
   test("a cursor from another tenant's list reveals none of that tenant's bots", async () => {
     const page = (await aliceApi.get('/bots?limit=1')).json();
     const res = await malloryApi.get(`/bots?cursor=${page.next_cursor ?? ''}`);
