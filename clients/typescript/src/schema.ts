@@ -1262,14 +1262,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List the tenant's bots
-         * @description Oldest first, cursor-paginated: `?limit=` (1–100, default 50) and the `next_cursor` of the page before.
+         * List the tenant's bots, optionally searched by name and filtered by kind and status
+         * @description Oldest first, cursor-paginated: `?limit=` (1–100, default 50) and the `next_cursor` of the page before. Optional filters, all of which must hold: `q` (1–100 characters) keeps the bots whose name contains it, ignoring case, every character taken literally (`%` and `_` are not wildcards); `kind` (`internal`, `external`) and `status` (`stopped`, `running`, `paused`, `error`) keep the bots with that value. A cursor is a position in the (created_at, id) order, not a saved search: send the same filters with it to page through one result; with other filters it continues that order after the same position. An unknown query parameter is a 422.
          */
         get: {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description bots of this kind only */
+                    kind?: "internal" | "external";
                     limit?: number;
+                    /** @description bots whose name contains this text, ignoring case; every character is literal (% and _ are not wildcards) */
+                    q?: string;
+                    /** @description bots in this status only */
+                    status?: "stopped" | "running" | "paused" | "error";
                 };
                 header?: never;
                 path?: never;
