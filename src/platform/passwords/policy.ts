@@ -1,54 +1,18 @@
-// Password policy. The first five rules and their messages are the seed's (app/schemas/user.py), in
-// its order, and clients match on them (the special-character one with the allowed set appended,
-// so a client matching the seed's words still does); the rest close gaps in it (OWASP ASVS 2.1.x).
+// Password policy: the rules a browser can check too (policy-rules.ts) and the common-password list
+// (OWASP ASVS 2.1.7), which only the server holds.
 import { isCommonPassword } from './common-passwords.ts';
+import { checkPasswordRules, PASSWORD_POLICY_MESSAGES } from './policy-rules.ts';
 
-/** bcrypt reads at most 72 bytes; longer passwords are refused rather than silently cut (ASVS 2.4.x). */
-export const MAX_PASSWORD_BYTES = 72;
+export {
+  MAX_PASSWORD_BYTES,
+  PASSWORD_POLICY_DESCRIPTION,
+  PASSWORD_POLICY_MESSAGES,
+  SPECIAL_CHARACTERS,
+} from './policy-rules.ts';
 
-/** The characters that count as special: the seed's set, exactly (CONTRACT.md). `-`, `_`, `+` do not. */
-export const SPECIAL_CHARACTERS = '!@#$%^&*(),.?":{}|<>';
-
-export const PASSWORD_POLICY_MESSAGES = Object.freeze({
-  tooShort: 'Password must be at least 8 characters long',
-  noUppercase: 'Password must contain at least one uppercase letter',
-  noLowercase: 'Password must contain at least one lowercase letter',
-  noDigit: 'Password must contain at least one digit',
-  // The seed's message with the set appended: without it nobody can tell that `-` does not count.
-  noSpecial: `Password must contain at least one special character: ${SPECIAL_CHARACTERS}`,
-  tooLong: `Password must be at most ${MAX_PASSWORD_BYTES} bytes`,
-  nulCharacter: 'Password must not contain a NUL character',
-  tooCommon: 'Password is too common',
-} as const);
-
-// As the seed's Python regexes: `[A-Z]`, `[a-z]` are ASCII; Python 3's `\d` matches any Unicode
-// decimal digit, hence \p{Nd}; the special set is the seed's, exactly (SPECIAL_CHARACTERS).
-const UPPERCASE = /[A-Z]/;
-const LOWERCASE = /[a-z]/;
-const DIGIT = /\p{Nd}/u;
-const hasSpecial = (password: string) => [...SPECIAL_CHARACTERS].some((c) => password.includes(c));
-
-/** The policy in a client's words: the description of every schema field that takes a new password. */
-export const PASSWORD_POLICY_DESCRIPTION =
-  'A new password must have at least 8 characters and at most 72 bytes (UTF-8), and contain an ' +
-  `uppercase letter (A-Z), a lowercase letter (a-z), a digit and a special character from ${SPECIAL_CHARACTERS} ` +
-  '(other symbols such as - _ + = do not count); no NUL character; common and breached passwords ' +
-  '(also with digits or symbols appended) are refused. Each broken rule is one 422 issue at this ' +
-  'field, with its own message.';
-
-/** Every rule the password breaks, in the order above; empty when the password is acceptable. */
+/** Every rule the password breaks (the rules in their order, then the list); empty when it is acceptable. */
 export function checkPasswordPolicy(password: string): string[] {
-  const m = PASSWORD_POLICY_MESSAGES;
-  const failures: string[] = [];
-  // Python's len() counts code points, not UTF-16 units.
-  if ([...password].length < 8) failures.push(m.tooShort);
-  if (!UPPERCASE.test(password)) failures.push(m.noUppercase);
-  if (!LOWERCASE.test(password)) failures.push(m.noLowercase);
-  if (!DIGIT.test(password)) failures.push(m.noDigit);
-  if (!hasSpecial(password)) failures.push(m.noSpecial);
-  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) failures.push(m.tooLong);
-  // passlib refuses NUL and C bcrypt implementations stop at it: such a hash would not be portable.
-  if (password.includes('\0')) failures.push(m.nulCharacter);
-  if (isCommonPassword(password)) failures.push(m.tooCommon);
+  const failures = checkPasswordRules(password);
+  if (isCommonPassword(password)) failures.push(PASSWORD_POLICY_MESSAGES.tooCommon);
   return failures;
 }
