@@ -24,6 +24,13 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The browser tests drive what `npm start` serves: build it once here, before test files run in
+// parallel (fast when nothing changed; see scripts/build.js).
+const build = spawnSync(process.execPath, ['scripts/build.js'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('scripts/build.js failed');
+  process.exit(1);
+}
 const tap = join(mkdtempSync(join(tmpdir(), 'tw-tests-')), 'results.tap');
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 // A hang costs one failure, not the run: a test (or a suite without its own timeout) that has not

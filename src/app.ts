@@ -37,6 +37,8 @@ import { requestContextPlugin, requestIdFor } from './platform/request-context.t
 import { shutdownPlugin } from './platform/shutdown.ts';
 import type { StateStore } from './platform/store/index.ts';
 import { compileValidator } from './platform/validation.ts';
+import type { ConsoleFiles } from './platform/web-console.ts';
+import { webConsolePlugin } from './platform/web-console.ts';
 import { buildServices } from './services.ts';
 
 export interface BuildOptions {
@@ -56,6 +58,8 @@ export interface BuildOptions {
    * `unblock-ip`, which cannot open the data directory this process holds (control-socket.ts).
    */
   controlSocket?: boolean;
+  /** The built web console (platform/web-console.ts), served at `/`; without it `/` redirects to /docs. */
+  console?: ConsoleFiles;
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
@@ -128,7 +132,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Public context: operations endpoints at the root.
   await app.register(healthRoutes, { db, store });
   await app.register(metricsRoutes, deps);
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  if (options.console === undefined) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  } else {
+    await app.register(webConsolePlugin, { files: options.console });
+  }
   if (options.controlSocket === true) {
     await app.register(controlSocketPlugin, {
       path: controlSocketPath(config.dataDir),

@@ -1,6 +1,7 @@
 // Start-up: configuration → storage → migrations → app → listen, and a graceful shutdown that
 // stops accepting, lets in-flight requests finish and closes the pools.
 import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
@@ -26,6 +27,7 @@ import {
   StoreUnavailableError,
   stateStoreSetting,
 } from './platform/store/index.ts';
+import { loadConsoleFiles } from './platform/web-console.ts';
 
 /**
  * What the settings mean for this start, said once per instance (by the primary with WORKERS > 1):
@@ -115,6 +117,9 @@ async function main(): Promise<void> {
   // Opens the request pool: a runtime role that could leave its scope stops start-up here.
   await explainingConnectionErrors({ variable: 'DATABASE_URL', url: config.databaseUrl }, () => db.ping());
   // Built once the schema is current: the state store's re-seed (registered here) reads it.
+  // dist/web, one folder up from both src/main.ts and the bundle dist/main.js.
+  const consoleFiles = loadConsoleFiles(fileURLToPath(new URL('../dist/web/', import.meta.url)));
+  if (consoleFiles === undefined) log.warn('web console not built (npm run build): / redirects to /docs');
   const app = await buildApp({
     config,
     db,
@@ -122,6 +127,7 @@ async function main(): Promise<void> {
     logger: log,
     clusterWorker: cluster.isWorker,
     controlSocket: db.kind === 'pglite',
+    ...(consoleFiles === undefined ? {} : { console: consoleFiles }),
   });
 
   let shuttingDown = false;

@@ -12,7 +12,7 @@ import { IMPLEMENTED_METHODS, methodNotAllowed, notImplemented, RouteTable } fro
 import { SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from './security-headers.ts';
 import { httpsRequired, mayUsePlainHttp } from './transport.ts';
 
-export { DOCS_CONTENT_SECURITY_POLICY } from './security-headers.ts';
+export { CONSOLE_CONTENT_SECURITY_POLICY, DOCS_CONTENT_SECURITY_POLICY } from './security-headers.ts';
 export { clientErrorHandler, createFrameworkErrors, createServerFactory, tlsOptions } from './server.ts';
 
 /** Longer request targets are 414 (RFC 9110 §15.5.15); Node's header limit would stop them at 16 KiB. */

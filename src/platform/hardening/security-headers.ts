@@ -38,6 +38,30 @@ export const DOCS_CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The web console (/, src/platform/web-console.ts): its script and stylesheet are files of this
+ * origin, loaded by <script src> and <link>, with no inline script, no inline style and no eval;
+ * it talks only to this origin. Trusted Types are required and no policy may be made, so no string
+ * can ever reach an HTML or script sink (innerHTML, eval, javascript: URLs): React writes text, and
+ * a payload in a bot's name stays text (OWASP DOM XSS Prevention Cheat Sheet, W3C Trusted Types).
+ * `data:` images are for generated pictures (an MFA QR code). Forms are handled by script and
+ * never submitted, so form-action is 'none'.
+ */
+export const CONSOLE_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+  "trusted-types 'none'",
+].join('; ');
+
 /** One year, subdomains included (RFC 6797 §6.1); sent only on secure responses (§7.2). */
 export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
 

@@ -1,0 +1,23 @@
+import type { Paged } from './data.ts';
+
+/** "Previous" and "Next" for a cursor-paginated list, with the page number announced. */
+export function Pager<T>(props: { paged: Paged<T>; label: string }) {
+  const { paged, label } = props;
+  if (!paged.hasPrevious && !paged.hasNext) return null;
+  return (
+    <nav className="pager" aria-label={`${label} pages`}>
+      <button
+        type="button"
+        className="button-secondary"
+        onClick={paged.previous}
+        disabled={!paged.hasPrevious}
+      >
+        Previous
+      </button>
+      <span aria-live="polite">Page {paged.pageNumber}</span>
+      <button type="button" className="button-secondary" onClick={paged.next} disabled={!paged.hasNext}>
+        Next
+      </button>
+    </nav>
+  );
+}
