@@ -129,8 +129,8 @@ export interface Watched {
   assertClean(): Promise<void>;
 }
 
-/** Console messages that are the API answering as designed, not the page misbehaving. */
-const EXPECTED_CONSOLE_ERRORS = /Failed to load resource: the server responded with a status of (4\d\d)/;
+/** Console messages that are the API answering as designed (a refusal, a backing service down), not a fault: a 500 is. */
+const EXPECTED_CONSOLE_ERRORS = /Failed to load resource: the server responded with a status of (4\d\d|503)/;
 
 /** Watches a page for anything an XSS or a broken page would show (see the file's comment). */
 export async function watch(page: Page): Promise<Watched> {

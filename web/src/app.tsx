@@ -17,7 +17,7 @@ import { TenantPage } from './pages/tenant.tsx';
 import { UsersPage } from './pages/users.tsx';
 import { match, navigate, useLocation } from './router.tsx';
 import { SessionProvider, useSession } from './session-context.tsx';
-import { Busy } from './ui/feedback.tsx';
+import { Busy, RetryBanner } from './ui/feedback.tsx';
 
 type Role = 'admin' | 'operator';
 
@@ -143,6 +143,8 @@ function Pages() {
 export function App() {
   return (
     <SessionProvider>
+      {/* On every page, signed in or not: sign-in itself can meet a 503. */}
+      <RetryBanner />
       <Pages />
     </SessionProvider>
   );

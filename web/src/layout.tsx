@@ -3,7 +3,6 @@
 import type { ReactNode } from 'react';
 import { Link, useLocation } from './router.tsx';
 import { useSession } from './session-context.tsx';
-import { RetryBanner } from './ui/feedback.tsx';
 
 interface NavItem {
   to: string;
@@ -60,7 +59,6 @@ export function Layout(props: { children: ReactNode }) {
           </div>
         )}
       </header>
-      <RetryBanner />
       <main id="main" tabIndex={-1}>
         {props.children}
       </main>

@@ -6,7 +6,7 @@
 //   - answers a 503 by retrying with backoff a few times before giving up (the console says
 //     "service unavailable, retrying" meanwhile: see onRetry).
 import { createTradeWiseClient } from '@tradewise/client';
-import { accessToken, csrfToken, RefreshUnavailable, refresh } from './session.ts';
+import { accessToken, csrfToken, endSession, RefreshUnavailable, refresh } from './session.ts';
 
 /** `call(api.GET(...))`: the data of a success, or the API's error as an ApiError (status, code, detail, issues, retry). */
 export { TradeWiseApiError as ApiError, unwrap as call } from '@tradewise/client';
@@ -45,6 +45,16 @@ function tokenRefused(response: Response, request: Request): boolean {
   return response.status === 401 && request.headers.has('Authorization');
 }
 
+/** The API's `400 Inactive user`: the account was deactivated while this tab was signed in. */
+async function deactivated(response: Response, request: Request): Promise<boolean> {
+  if (response.status !== 400 || !request.headers.has('Authorization')) return false;
+  const body: unknown = await response
+    .clone()
+    .json()
+    .catch(() => undefined);
+  return typeof body === 'object' && body !== null && (body as { code?: unknown }).code === 'INACTIVE_USER';
+}
+
 async function consoleFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const original = new Request(input, { ...init, credentials: 'same-origin' });
   // Kept unread, so the request can be sent again after a refresh or a 503.
@@ -58,7 +68,7 @@ async function consoleFetch(input: RequestInfo | URL, init?: RequestInit): Promi
   if (tokenRefused(response, request)) {
     let renewed = false;
     try {
-      renewed = await refresh({ reason: 'revoked' });
+      renewed = await refresh();
     } catch (error) {
       if (!(error instanceof RefreshUnavailable) || error.response === undefined) throw error;
       return error.response;
@@ -67,6 +77,7 @@ async function consoleFetch(input: RequestInfo | URL, init?: RequestInit): Promi
     request = prepare(pristine());
     response = await fetch(request);
   }
+  if (await deactivated(response, request)) endSession('deactivated');
   for (let attempt = 1; response.status === 503 && attempt <= RETRIES_ON_503; attempt += 1) {
     const retryAfter = Number(response.headers.get('retry-after'));
     const waitMs =

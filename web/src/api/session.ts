@@ -16,7 +16,12 @@ const CHANNEL = 'tradewise-session';
 /** Refresh this long before the access token expires, so no request meets an expired token. */
 const REFRESH_MARGIN_MS = 60_000;
 
-export type SessionEnd = 'signed-out' | 'expired' | 'revoked' | 'signed-out-elsewhere';
+/**
+ * Why a session ended, as the sign-in page says it. The API answers every refused refresh with the
+ * same 401 (expired, revoked, signed out everywhere: it tells an attacker nothing), so the console
+ * cannot tell those apart either: they are all 'ended'. A deactivated account is the API's 400.
+ */
+export type SessionEnd = 'signed-out' | 'signed-out-elsewhere' | 'ended' | 'deactivated';
 
 interface AccessToken {
   token: string;
@@ -121,7 +126,7 @@ let inFlight: Promise<boolean> | undefined;
  * case listeners hear why. Throws RefreshUnavailable for a 429, a 503 or a network failure:
  * the session may well be alive, so nothing is ended.
  */
-export function refresh(options: { reason?: SessionEnd } = {}): Promise<boolean> {
+export function refresh(): Promise<boolean> {
   const stale = access?.token;
   inFlight ??= withRefreshLock(async () => {
     // Another tab refreshed while this one waited for the lock, and shared its token.
@@ -135,7 +140,7 @@ export function refresh(options: { reason?: SessionEnd } = {}): Promise<boolean>
     }
     const csrf = csrfToken();
     if (csrf === undefined) {
-      if (access !== undefined) end(options.reason ?? 'expired', true);
+      if (access !== undefined) end('ended', true);
       return false;
     }
     let response: Response;
@@ -156,7 +161,7 @@ export function refresh(options: { reason?: SessionEnd } = {}): Promise<boolean>
     if (response.status === 401 || response.status === 400 || response.status === 403) {
       // 401: the refresh token is spent, expired or its session revoked; 400: the user was
       // deactivated; 403: the CSRF proof failed (the cookie pair is unusable). Each ends the session.
-      end(response.status === 400 ? 'revoked' : (options.reason ?? 'expired'), true);
+      end(response.status === 400 ? 'deactivated' : 'ended', true);
       return false;
     }
     throw new RefreshUnavailable(response, body);

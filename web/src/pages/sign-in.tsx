@@ -9,9 +9,8 @@ import { TextField } from '../ui/field.tsx';
 const ENDED: Record<SessionEnd, string> = {
   'signed-out': 'You signed out.',
   'signed-out-elsewhere': 'You signed out in another tab.',
-  expired: 'Your session expired. Sign in again to continue.',
-  revoked:
-    'Your session was ended (signed out elsewhere, or your account changed). Sign in again to continue.',
+  ended: 'Your session has ended (it expired, or was signed out elsewhere). Sign in again to continue.',
+  deactivated: 'Your account is deactivated. Ask an administrator of your tenant to reactivate it.',
 };
 
 /** Where to go after signing in: only a path of this console, never another origin (open redirect). */
