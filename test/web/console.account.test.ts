@@ -60,7 +60,7 @@ async function landsOnSignIn(page: Page): Promise<void> {
 /** Presses Tab until `target` has the focus (a keyboard user's way there). */
 async function tabTo(page: Page, target: Locator): Promise<void> {
   for (let presses = 0; presses < 60; presses += 1) {
-    if (await target.evaluate((element) => element === document.activeElement)) return;
+    if (await target.evaluate((element) => element.matches(':focus'))) return;
     await page.keyboard.press('Tab');
   }
   assert.fail('Tab never reached the control');
@@ -240,7 +240,7 @@ describe('console: my account page', { skip: browserMissing }, () => {
     await signIn(page, user.email, user.password);
     await page.goto('/account');
     await sessionRows(page).first().waitFor();
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     assert.ok(width <= 390, `/account scrolls sideways: ${width}px`);
     assert.deepEqual(await accessibilityViolations(page), []);
     await watched.assertClean();

@@ -64,7 +64,7 @@ async function openUsersPage(page: Page): Promise<void> {
 /** Presses Tab until `target` has the focus (a keyboard user's way there). */
 async function tabTo(page: Page, target: Locator): Promise<void> {
   for (let presses = 0; presses < 60; presses += 1) {
-    if (await target.evaluate((element) => element === document.activeElement)) return;
+    if (await target.evaluate((element) => element.matches(':focus'))) return;
     await page.keyboard.press('Tab');
   }
   assert.fail('Tab never reached the control');
@@ -334,7 +334,7 @@ describe('console: users and tenant pages', { skip: browserMissing }, () => {
       await page.goto(path);
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
       await page.getByRole('heading', { level: 2 }).first().waitFor();
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
       assert.ok(width <= 390, `${path} scrolls sideways: ${width}px`);
       assert.deepEqual(await accessibilityViolations(page), []);
     }
