@@ -273,6 +273,10 @@ describe('console: bots', { skip: browserMissing }, () => {
     assert.ok(!content.includes(first) && !content.includes(second), 'no token is in the page');
 
     await page.getByRole('button', { name: 'Clear stored token' }).click();
+    await page
+      .getByRole('dialog', { name: 'Remove the stored token?' })
+      .getByRole('button', { name: 'Remove token' })
+      .click();
     await page.getByRole('status').filter({ hasText: 'The stored token was removed.' }).waitFor();
     await page.locator('dl.details').getByText('No token').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Clear stored token' }).count(), 0);

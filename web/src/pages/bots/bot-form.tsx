@@ -7,6 +7,7 @@ import type { FormEvent } from 'react';
 import { useRef, useState } from 'react';
 import { api, call } from '../../api/client.ts';
 import type { Bot, BotChanges, BotInput, ConnectionResult as Result } from '../../api/types.ts';
+import { ConfirmButton } from '../../ui/confirm.tsx';
 import { Busy, ErrorNotice, Notice } from '../../ui/feedback.tsx';
 import { fieldErrors, formLevelError, SelectField, TextField } from '../../ui/field.tsx';
 import { ConnectionResult } from './connection-result.tsx';
@@ -131,7 +132,7 @@ export function BotForm(props: {
   };
 
   const clearToken = () =>
-    void run('clear-token', async () => {
+    run('clear-token', async () => {
       if (bot === undefined) return;
       const updated = await call(
         api.PATCH('/api/v1/bots/{id}', { params: { path: { id: bot.id } }, body: { api_token: null } }),
@@ -224,14 +225,16 @@ export function BotForm(props: {
       />
       {editing && bot.has_api_token && (
         <div className="actions token-actions">
-          <button
-            type="button"
-            className="button-secondary"
-            onClick={clearToken}
+          <ConfirmButton
+            label="Clear stored token"
+            title="Remove the stored token?"
+            confirmLabel="Remove token"
+            danger
             disabled={busy !== undefined}
+            onConfirm={clearToken}
           >
-            Clear stored token
-          </button>
+            <p>The bot can no longer be called until a new token is stored. The token cannot be recovered.</p>
+          </ConfirmButton>
         </div>
       )}
       {notice('clear-token')}
