@@ -81,7 +81,6 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Consol
     REGISTER_RATE_LIMIT: '1000/minute',
     LOGIN_RATE_LIMIT: '1000/minute',
     REFRESH_RATE_LIMIT: '1000/minute',
-    LOG_LEVEL: 'warn',
     ...(serverShape
       ? {
           DATABASE_URL: process.env.DATABASE_URL as string,
@@ -281,4 +280,21 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.SCREENSHOT_DIR ?? join('dist', 'screenshots');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Retries `check` until it passes (for what the service does in the background: security events
+ * are stored in batches). Fails with the last error after `timeoutMs`, a bound for a hang only.
+ */
+export async function eventually(check: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
