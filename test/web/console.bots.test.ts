@@ -29,12 +29,6 @@ const PUBLIC_URL = 'https://93.184.216.34/bots/beta';
 /** Refused by the service (a loopback address) before any connection, unless DEBUG=true. */
 const LOOPBACK_URL = 'http://127.0.0.1:9/x';
 
-/**
- * harness.ts starts the service with LOG_LEVEL=warn, which also silences the `tradewise ready` line
- * that startService waits for; info keeps it (reported to the lead, whose file harness.ts is).
- */
-const QUIET_BUT_READY = { LOG_LEVEL: 'info' };
-
 interface BotBody {
   name: string;
   kind: 'internal' | 'external';
@@ -55,7 +49,7 @@ describe('console: bots', { skip: browserMissing }, () => {
   let browser: Browser;
 
   before(async () => {
-    service = await startConsole({ env: QUIET_BUT_READY });
+    service = await startConsole();
     browser = await launchBrowser();
   });
 
@@ -335,7 +329,7 @@ describe('console: bots', { skip: browserMissing }, () => {
   test("a stored bot's test shows Busy, then the result; a URL refused since it was stored is said next to its field", async () => {
     // DEBUG=true allows loopback targets: the stored URL is 127.0.0.1:9 (nothing listens there), so
     // the test connects to loopback only. The same data under DEBUG=false then refuses it at use.
-    const debug = await startConsole({ env: { ...QUIET_BUT_READY, DEBUG: 'true' } });
+    const debug = await startConsole({ env: { DEBUG: 'true' } });
     let restarted: Awaited<ReturnType<typeof startService>> | undefined;
     try {
       const admin = await registerAdmin(debug.url, 'bots-stored');

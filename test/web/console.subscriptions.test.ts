@@ -19,9 +19,6 @@ import {
   uniqueEmail,
 } from './harness.ts';
 
-/** harness.ts's LOG_LEVEL=warn also silences the `tradewise ready` line startService waits for. */
-const QUIET_BUT_READY = { LOG_LEVEL: 'info' };
-
 interface Subscription {
   id: string;
   bot_id: string;
@@ -34,7 +31,7 @@ describe('console: subscriptions', { skip: browserMissing }, () => {
   let browser: Browser;
 
   before(async () => {
-    service = await startConsole({ env: QUIET_BUT_READY });
+    service = await startConsole();
     browser = await launchBrowser();
   });
 
