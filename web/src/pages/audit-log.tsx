@@ -333,9 +333,7 @@ export function AuditLogPage() {
                 <th scope="col">Resource</th>
                 <th scope="col">Status</th>
                 <th scope="col">Request id</th>
-                <th scope="col">
-                  <span className="visually-hidden">Details</span>
-                </th>
+                <th scope="col">Details</th>
               </tr>
             </thead>
             <tbody>
@@ -356,10 +354,10 @@ export function AuditLogPage() {
                     <button
                       type="button"
                       className="button-link"
-                      aria-label={`Details of record ${record.seq}`}
+                      aria-label={`Show details of record ${record.seq}`}
                       onClick={() => void open(record.seq)}
                     >
-                      Details
+                      Show
                     </button>
                   </td>
                 </tr>

@@ -76,9 +76,7 @@ export function BlockedIpsPage() {
                 <th scope="col">Reason</th>
                 <th scope="col">Blocked until</th>
                 <th scope="col">Blocked at</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <th scope="col">Actions</th>
               </tr>
             </thead>
             <tbody>

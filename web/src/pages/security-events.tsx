@@ -267,9 +267,7 @@ export function SecurityEventsPage() {
                 <th scope="col">IP address</th>
                 {operator && <th scope="col">Tenant</th>}
                 <th scope="col">Count</th>
-                <th scope="col">
-                  <span className="visually-hidden">Details</span>
-                </th>
+                <th scope="col">Details</th>
               </tr>
             </thead>
             <tbody>
@@ -292,10 +290,10 @@ export function SecurityEventsPage() {
                     <button
                       type="button"
                       className="button-link"
-                      aria-label={`Details of ${typeLabel(event.event_type)} at ${event.occurred_at}`}
+                      aria-label={`Show details of ${typeLabel(event.event_type)} at ${event.occurred_at}`}
                       onClick={() => setSelected(event)}
                     >
-                      Details
+                      Show
                     </button>
                   </td>
                 </tr>
