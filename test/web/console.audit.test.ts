@@ -34,13 +34,16 @@ async function createBot(url: string, token: string, name: string): Promise<stri
 const records = (page: Page) =>
   page.getByRole('table', { name: 'Audit records, newest first' }).locator('tbody tr');
 
+// Evaluated in the page (a string: this project's Node types know no DOM): the focused control's name.
+const FOCUSED_NAME =
+  "(() => { const a = document.activeElement; if (a === null) return ''; " +
+  "return a.tagName === 'BUTTON' ? a.textContent : (a.labels && a.labels[0] ? a.labels[0].textContent : ''); })()";
+
 /** Presses Tab until the control labelled `label` has focus (keyboard only, as a user would). */
 async function tabTo(page: Page, label: string): Promise<void> {
   for (let presses = 0; presses < 60; presses += 1) {
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(
-      () => (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent ?? '',
-    );
+    const focused = await page.evaluate<string>(FOCUSED_NAME);
     if (focused === label) return;
   }
   throw new Error(`no control labelled ${label} reached with Tab`);
@@ -122,7 +125,10 @@ describe('console: audit log', { skip: browserMissing }, () => {
     const details = page.getByRole('region', { name: `Audit record ${renameSeq}` });
     await details.waitFor();
     // Focus moves to the details, so a keyboard user is where they appeared.
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), `Audit record ${renameSeq}`);
+    assert.equal(
+      await page.evaluate<string>('document.activeElement.textContent'),
+      `Audit record ${renameSeq}`,
+    );
     await details.getByText(admin.email).waitFor();
     await details.getByText(`/api/v1/bots/${botIds[0]}`).waitFor();
     const changes = JSON.parse((await details.locator('pre').textContent()) ?? '{}') as { fields: string[] };
@@ -259,7 +265,7 @@ describe('console: audit log', { skip: browserMissing }, () => {
     await signIn(page, admin.email, admin.password);
     await page.goto('/audit-log');
     await records(page).first().waitFor();
-    const width = () => page.evaluate(() => document.documentElement.scrollWidth);
+    const width = () => page.evaluate<number>('document.documentElement.scrollWidth');
     assert.ok((await width()) <= 390, `page is ${await width()} px wide`);
     await records(page)
       .first()
