@@ -1,24 +1,17 @@
 // The tenant's audit trail (admins; app.tsx guards the route): newest first, filtered by actor,
 // action, resource type, request id and time window (kept in the URL, so a reload or a shared link
 // shows the same list), one record's every field, and the incremental chain verification.
-import type { FormEvent } from 'react';
 import { Fragment, useEffect, useRef, useState } from 'react';
 import { api, call } from '../api/client.ts';
 import type { AuditQuery, AuditRecord, AuditVerification } from '../api/types.ts';
-import { setQuery, useLocation, usePageTitle } from '../router.tsx';
+import { useLocation, usePageTitle } from '../router.tsx';
 import { usePaged } from '../ui/data.ts';
 import { Busy, EmptyState, ErrorNotice, Notice } from '../ui/feedback.tsx';
-import { fieldErrors, formLevelError, TextField } from '../ui/field.tsx';
+import { formLevelError } from '../ui/field.tsx';
 import { Time } from '../ui/format.tsx';
 import { Pager } from '../ui/pager.tsx';
-import { fromLocalInput, JsonText, pageSize, param, toLocalInput } from './audit/listing.tsx';
-
-const FIELDS = ['actor_email', 'action', 'resource_type', 'request_id', 'since', 'until'] as const;
-type Filters = Partial<Record<(typeof FIELDS)[number], string>>;
-
-function filtersOf(query: URLSearchParams): Filters {
-  return Object.fromEntries(FIELDS.map((field) => [field, param(query, field)]));
-}
+import { AUDIT_FILTER_FIELDS, AuditFilterForm, auditFiltersOf } from './audit/audit-filters.tsx';
+import { JsonText, pageSize } from './audit/listing.tsx';
 
 /** The record with this seq, looked for page by page from the newest (the API has no lookup by seq). */
 async function findRecord(seq: number): Promise<AuditRecord | undefined> {
@@ -33,107 +26,6 @@ async function findRecord(seq: number): Promise<AuditRecord | undefined> {
     if (page.next_cursor === null || last === undefined || last.seq < seq) return undefined;
     cursor = page.next_cursor;
   }
-}
-
-function FilterForm(props: { applied: Filters; error: unknown }) {
-  const { applied } = props;
-  const [draft, setDraft] = useState(() => ({
-    actor_email: applied.actor_email ?? '',
-    action: applied.action ?? '',
-    resource_type: applied.resource_type ?? '',
-    request_id: applied.request_id ?? '',
-    since: toLocalInput(applied.since),
-    until: toLocalInput(applied.until),
-  }));
-  const [invalid, setInvalid] = useState<Partial<Record<'since' | 'until', string[]>>>({});
-  const errors = fieldErrors(props.error, FIELDS);
-  const set = (field: keyof typeof draft) => (event: { target: { value: string } }) =>
-    setDraft((current) => ({ ...current, [field]: event.target.value }));
-  const { query } = useLocation();
-
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
-    const since = fromLocalInput(draft.since);
-    const until = fromLocalInput(draft.until);
-    const bad = {
-      ...(since === null ? { since: ['Enter a date and time.'] } : {}),
-      ...(until === null ? { until: ['Enter a date and time.'] } : {}),
-    };
-    setInvalid(bad);
-    if (since === null || until === null) return;
-    setQuery({
-      actor_email: draft.actor_email.trim(),
-      action: draft.action.trim(),
-      resource_type: draft.resource_type.trim(),
-      request_id: draft.request_id.trim(),
-      since,
-      until,
-      limit: param(query, 'limit'),
-    });
-  };
-  const clear = () => {
-    setDraft({ actor_email: '', action: '', resource_type: '', request_id: '', since: '', until: '' });
-    setInvalid({});
-    setQuery({ limit: param(query, 'limit') });
-  };
-
-  return (
-    <form className="card" aria-label="Filter the audit log" onSubmit={apply} noValidate>
-      <div className="filters">
-        <TextField
-          label="Actor e-mail"
-          type="email"
-          value={draft.actor_email}
-          onChange={set('actor_email')}
-          errors={errors.byField.actor_email}
-        />
-        <TextField
-          label="Action"
-          value={draft.action}
-          onChange={set('action')}
-          hint="For example bot.create"
-          errors={errors.byField.action}
-        />
-        <TextField
-          label="Resource type"
-          value={draft.resource_type}
-          onChange={set('resource_type')}
-          hint="For example bot"
-          errors={errors.byField.resource_type}
-        />
-        <TextField
-          label="Request id"
-          value={draft.request_id}
-          onChange={set('request_id')}
-          errors={errors.byField.request_id}
-        />
-        <TextField
-          label="From"
-          type="datetime-local"
-          value={draft.since}
-          onChange={set('since')}
-          hint="Your local time; included"
-          errors={invalid.since ?? errors.byField.since}
-        />
-        <TextField
-          label="Until"
-          type="datetime-local"
-          value={draft.until}
-          onChange={set('until')}
-          hint="Your local time; not included"
-          errors={invalid.until ?? errors.byField.until}
-        />
-      </div>
-      <div className="actions">
-        <button type="submit" className="button-primary">
-          Apply filters
-        </button>
-        <button type="button" className="button-secondary" onClick={clear}>
-          Clear filters
-        </button>
-      </div>
-    </form>
-  );
 }
 
 function RecordDetails(props: { record: AuditRecord; onClose: () => void }) {
@@ -254,7 +146,7 @@ function VerifyChain(props: { onOpen: (seq: number) => void }) {
 export function AuditLogPage() {
   usePageTitle('Audit log');
   const { query } = useLocation();
-  const filters = filtersOf(query);
+  const filters = auditFiltersOf(query);
   const limit = pageSize(query);
   const paged = usePaged(
     (cursor) =>
@@ -297,7 +189,7 @@ export function AuditLogPage() {
     <div className="page">
       <h1>Audit log</h1>
       <p>Every change made in your tenant, newest first: who made it, from where, and what changed.</p>
-      <FilterForm applied={filters} error={paged.error} />
+      <AuditFilterForm applied={filters} error={paged.error} />
       <VerifyChain onOpen={(seq) => void open(seq)} />
       {lookup?.running === true && <Busy label={`Looking for record ${lookup.seq}…`} />}
       {lookup !== undefined && !lookup.running && lookup.error === undefined && (
@@ -310,7 +202,7 @@ export function AuditLogPage() {
       <h2 ref={listHeading} tabIndex={-1}>
         Records
       </h2>
-      <ErrorNotice error={formLevelError(paged.error, FIELDS)} retry={paged.reload} />
+      <ErrorNotice error={formLevelError(paged.error, AUDIT_FILTER_FIELDS)} retry={paged.reload} />
       {paged.loading && paged.data === undefined && <Busy label="Loading the audit log…" />}
       {paged.data !== undefined && items.length === 0 && (
         <EmptyState title={filtered ? 'No record matches these filters.' : 'No records yet.'}>
@@ -343,7 +235,7 @@ export function AuditLogPage() {
                     <Time iso={record.occurred_at} />
                   </td>
                   <td className="wrap">{record.actor_email ?? '—'}</td>
-                  <td className="wrap">{record.action}</td>
+                  <td className="token">{record.action}</td>
                   <td className="wrap">
                     {record.resource_type ?? '—'}
                     {record.resource_id !== null && <span className="mono"> {record.resource_id}</span>}

@@ -101,7 +101,7 @@ function FilterForm(props: { applied: Filters; operator: boolean; error: unknown
 
   return (
     <form className="card" aria-label="Filter the security events" onSubmit={apply} noValidate>
-      <div className="filters">
+      <div className="filters filters-top">
         <SelectField
           label="Type"
           options={TYPE_OPTIONS}
@@ -276,7 +276,7 @@ export function SecurityEventsPage() {
                   <td>
                     <Time iso={event.occurred_at} />
                   </td>
-                  <td>{typeLabel(event.event_type)}</td>
+                  <td className="token">{typeLabel(event.event_type)}</td>
                   <td>
                     <span className={event.severity === 'high' ? 'tag tag-high' : 'tag'}>
                       {event.severity}
