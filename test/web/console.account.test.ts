@@ -53,7 +53,7 @@ async function landsOnSignIn(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   await page
     .getByRole('status')
-    .filter({ hasText: /Your session (was ended|expired)/ })
+    .filter({ hasText: /Your session has ended/ })
     .waitFor();
 }
 

@@ -17,6 +17,7 @@ import {
   registerAdmin,
   screenshot,
   signIn,
+  signOutButton,
   signUp,
   startConsole,
   strongPassword,
@@ -72,7 +73,7 @@ describe('the console keeps a session as the cookie mode requires', { skip: brow
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL('**/bots');
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signOutButton(page).waitFor();
 
     // The same e-mail again is the API's 409, said on the form.
     const second = await openConsole(browser, service.url);
@@ -107,7 +108,7 @@ describe('the console keeps a session as the cookie mode requires', { skip: brow
 
     // A reload keeps the session: the console asks for a new access token with the cookie.
     await page.reload();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signOutButton(page).waitFor();
     assert.match(page.url(), /\/bots$/);
     await screenshot(page, 'sign-in-done');
     await watched.assertClean();
@@ -130,7 +131,7 @@ describe('the console keeps a session as the cookie mode requires', { skip: brow
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/subscriptions');
     // An off-site `next` is never followed (open redirect).
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signOutButton(page).click();
     await page.waitForURL('**/sign-in**');
     await signIn(page, admin.email, admin.password, '/sign-in?next=%2F%2Fevil.example%2Fx');
     assert.equal(new URL(page.url()).origin, service.url);
@@ -153,7 +154,7 @@ describe('the console keeps a session as the cookie mode requires', { skip: brow
     // In-console navigation, so that Back stays in this document (no reload hides the data).
     await page.getByRole('link', { name: admin.fullName }).click();
     await page.waitForURL('**/account');
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signOutButton(page).click();
     await page.waitForURL('**/sign-in**');
     await page.getByText('You signed out.').waitFor();
     await page.goBack();
@@ -218,20 +219,17 @@ describe('the console keeps a session as the cookie mode requires', { skip: brow
     await signIn(first, admin.email, admin.password);
     const second = await context.newPage();
     await second.goto('/bots');
-    await second.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signOutButton(second).waitFor();
     // Both reload together: each asks for an access token with the one refresh cookie.
     for (let round = 0; round < 3; round += 1) {
       await Promise.all([first.reload(), second.reload()]);
-      await Promise.all([
-        first.getByRole('button', { name: 'Sign out' }).waitFor(),
-        second.getByRole('button', { name: 'Sign out' }).waitFor(),
-      ]);
+      await Promise.all([signOutButton(first).waitFor(), signOutButton(second).waitFor()]);
     }
     // A spent refresh token presented again would have revoked the session: a third tab opened
     // now still gets in with it.
     const third = await context.newPage();
     await third.goto('/account');
-    await third.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signOutButton(third).waitFor();
     await watched.assertClean();
     await context.close();
   });
@@ -243,8 +241,8 @@ describe('the console keeps a session as the cookie mode requires', { skip: brow
     await signIn(first, admin.email, admin.password);
     const second = await context.newPage();
     await second.goto('/bots');
-    await second.getByRole('button', { name: 'Sign out' }).waitFor();
-    await first.getByRole('button', { name: 'Sign out' }).click();
+    await signOutButton(second).waitFor();
+    await signOutButton(first).click();
     await second.getByText('You signed out in another tab.').waitFor();
     await watched.assertClean();
     await context.close();
@@ -299,7 +297,7 @@ describe('the console keeps a session as the cookie mode requires', { skip: brow
       await attack.close();
       // Still signed in, after a reload that needs the refresh cookie.
       await page.reload();
-      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await signOutButton(page).waitFor();
       const bots = await api(service.url, 'GET', '/bots', { token: admin.token });
       assert.deepEqual((bots.body as { items: unknown[] }).items, []);
       await watched.assertClean();
@@ -316,6 +314,8 @@ describe('the console keeps a session as the cookie mode requires', { skip: brow
     await signIn(two.page, email, password);
     await one.page.goto('/account');
     await one.page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    // It asks first (a modal dialog): confirm there.
+    await one.page.getByRole('dialog').getByRole('button', { name: 'Sign out everywhere' }).click();
     await one.page.waitForURL('**/sign-in**');
     await two.page.reload();
     await two.page.getByRole('heading', { name: 'Sign in to TradeWise' }).waitFor();

@@ -16,6 +16,7 @@ import {
   launchBrowser,
   openConsole,
   registerAdmin,
+  signOutButton,
   startConsole,
 } from './harness.ts';
 
@@ -82,7 +83,7 @@ describe('the console while the state store is down', { skip }, () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await signOutButton(page).waitFor();
     // The API's 503s are the expected answers here, not the page misbehaving.
     await watched.assertClean();
     await watched.context.close();

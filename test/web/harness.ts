@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { finished, type ServiceProcess, startService } from '../helpers/process.ts';
 
@@ -200,13 +200,18 @@ export async function signUp(
   await page.waitForURL('**/bots');
 }
 
+/** The top bar's "Sign out" (a page may have others: a session's, "Sign out everywhere"). */
+export function signOutButton(page: Page): Locator {
+  return page.locator('header').getByRole('button', { name: 'Sign out', exact: true });
+}
+
 /** Signs in through the console's form and waits for the first signed-in page. */
 export async function signIn(page: Page, email: string, password: string, path = '/sign-in'): Promise<void> {
   await page.goto(path);
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await signOutButton(page).waitFor();
 }
 
 /** Calls the API directly (test set-up: users, bots, events), with a bearer token when given. */

@@ -77,7 +77,7 @@ export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { to: stri
   return <a {...rest} href={to} onClick={follow} />;
 }
 
-/** Sets the document title (WCAG 2.4.2) and moves focus to the page's heading after navigation. */
+/** Sets the document title (WCAG 2.4.2), so each page is named in tabs, history and screen readers. */
 export function usePageTitle(title: string): void {
   useEffect(() => {
     document.title = `${title} · TradeWise`;

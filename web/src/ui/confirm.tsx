@@ -22,6 +22,8 @@ export function ConfirmButton(props: {
     setBusy(true);
     try {
       await props.onConfirm();
+    } catch {
+      // The page shows what failed (its onConfirm keeps the error in its state); nothing escapes.
     } finally {
       setBusy(false);
       dialog.current?.close();
