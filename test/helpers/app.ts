@@ -16,6 +16,7 @@ import { createPostgresDatabase } from '../../src/platform/db/postgres.ts';
 import type { StateStore } from '../../src/platform/store/index.ts';
 import { createMemoryStore } from '../../src/platform/store/memory.ts';
 import { createRedisStore } from '../../src/platform/store/redis.ts';
+import type { ConsoleFiles } from '../../src/platform/web-console.ts';
 
 export const serverShape = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== '';
 export const redisShape = process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== '';
@@ -87,12 +88,18 @@ export interface TestApp {
 /** Builds the app (not yet ready, so a test may add routes) over fresh test storage. */
 export async function buildTestApp(
   env: Record<string, string | undefined> = {},
-  overrides: { db?: Database; store?: StateStore; logger?: FastifyBaseLogger } = {},
+  overrides: { db?: Database; store?: StateStore; logger?: FastifyBaseLogger; console?: ConsoleFiles } = {},
 ): Promise<TestApp> {
   const config = testConfig(env);
   const db = overrides.db ?? (await createTestDatabase());
   const store = overrides.store ?? createTestStore();
-  const app = await buildApp({ config, db, store, logger: overrides.logger ?? pino({ level: 'silent' }) });
+  const app = await buildApp({
+    config,
+    db,
+    store,
+    logger: overrides.logger ?? pino({ level: 'silent' }),
+    ...(overrides.console === undefined ? {} : { console: overrides.console }),
+  });
   return {
     app,
     db,
