@@ -2,7 +2,8 @@
 // install` warns EBADENGINE for each and the lowest Node declared is one a package does not
 // support (issue 16: cookie@2 and content-disposition@3 want Node 22, so package.json's
 // `overrides` pins the releases before them, which keep the API their dependents call; undici
-// wants 20.18.1, so that is the floor `engines` declares).
+// wants 20.18.1; issue 17: Vite, which `npm start` runs to build the console, wants 20.19, so that is
+// the floor `engines` declares).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ function satisfies(version: Version, range: string): boolean {
       .trim()
       .split(/\s+/)
       .every((comparator) => {
+        // `*` (and an empty range) is any version.
+        if (comparator === '*' || comparator === '') return true;
         const match = /^(>=|>|<=|<|\^|~|=)?\s*(\S+)$/.exec(comparator.trim());
         assert.ok(match, `a comparator npm's engines use: "${comparator}" in "${range}"`);
         const [, operator = '', written = ''] = match;
@@ -62,6 +65,7 @@ describe('the Node versions engines declares', () => {
     assert.ok(satisfies([20, 18, 0], '^18 || ^20 || >= 21'));
     assert.ok(!satisfies([21, 0, 0], '20 || >=22'));
     assert.ok(satisfies([20, 18, 0], '>= 0.6'));
+    assert.ok(satisfies([20, 18, 0], '*'));
   });
 
   test('every locked package supports the lowest Node engines names, and this one', () => {
