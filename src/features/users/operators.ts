@@ -8,7 +8,7 @@ import { hashPassword } from '../../platform/passwords/index.ts';
 import { appendAuditRecord } from '../audit/index.ts';
 import type { Revoker } from '../auth/index.ts';
 import { findLoginAccount } from '../auth/index.ts';
-import { insertTenant, insertUser, tenantExists, updateUser } from './users.repository.ts';
+import { ensureTenant, insertUser, updateUser } from './users.repository.ts';
 
 /** The platform tenant: the nil UUID (RFC 9562 §5.9), which no registration can produce. */
 export const PLATFORM_TENANT_ID = '00000000-0000-0000-0000-000000000000';
@@ -35,9 +35,7 @@ export async function createOperator(
       await updateUser(tx, existing.user_id, { roles: [...existing.roles, 'operator'] });
       result = { outcome: 'promoted', userId: existing.user_id };
     } else {
-      if (!(await tenantExists(tx, PLATFORM_TENANT_ID))) {
-        await insertTenant(tx, { id: PLATFORM_TENANT_ID, name: PLATFORM_TENANT_NAME });
-      }
+      await ensureTenant(tx, { id: PLATFORM_TENANT_ID, name: PLATFORM_TENANT_NAME });
       const user = await insertUser(tx, {
         id: randomUUID(),
         tenantId: PLATFORM_TENANT_ID,

@@ -33,6 +33,17 @@ export async function insertTenant(tx: Tx, tenant: { id: string; name: string })
   await tx.query('INSERT INTO tenants (id, name) VALUES ($1, $2)', [tenant.id, tenant.name]);
 }
 
+/**
+ * Creates the tenant unless it exists: for the fixed platform tenant, which two operators created
+ * at once would otherwise both insert (the second failing on the primary key).
+ */
+export async function ensureTenant(tx: Tx, tenant: { id: string; name: string }): Promise<void> {
+  await tx.query('INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [
+    tenant.id,
+    tenant.name,
+  ]);
+}
+
 export async function tenantExists(tx: Tx, tenantId: string): Promise<boolean> {
   const { rows } = await tx.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId]);
   return rows.length > 0;
