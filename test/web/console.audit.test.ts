@@ -199,15 +199,16 @@ describe('console: audit log', { skip: browserMissing }, () => {
     assert.equal(await records(page).count(), 2);
     const first = await records(page).locator('td:nth-child(4)').allTextContents();
     const pager = page.getByRole('navigation', { name: 'Audit log pages' });
-    await pager.getByText('Page 1').waitFor();
+    await pager.getByText('Page 1', { exact: true }).waitFor();
     await pager.getByRole('button', { name: 'Next' }).click();
-    await pager.getByText('Page 2').waitFor();
+    // Exactly "Page 2": its rows have arrived (until then the pager says it is loading).
+    await pager.getByText('Page 2', { exact: true }).waitFor();
     await records(page).nth(1).waitFor();
     const second = await records(page).locator('td:nth-child(4)').allTextContents();
     assert.equal(second.length, 2);
     for (const resource of second) assert.ok(!first.includes(resource), 'no record repeats on the next page');
     await pager.getByRole('button', { name: 'Previous' }).click();
-    await pager.getByText('Page 1').waitFor();
+    await pager.getByText('Page 1', { exact: true }).waitFor();
     assert.deepEqual(await records(page).locator('td:nth-child(4)').allTextContents(), first);
     await watched.assertClean();
   });

@@ -11,29 +11,38 @@ export interface Loaded<T> {
 
 /** Runs `load` now and whenever `deps` (plain values: filters, cursors) change. */
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+  // The caller names what the load depends on (filters, a cursor: plain values), compared by content.
+  const key = JSON.stringify(deps);
+  // `settledKey`: the deps the current data (or error) answers. Until the load for new deps has
+  // settled, the hook says it is loading, from the very render in which the deps changed (the
+  // previous data stays on screen meanwhile, without flicker).
+  const [state, setState] = useState<{
+    data: T | undefined;
+    error: unknown;
+    running: boolean;
+    settledKey?: string;
+  }>({
     data: undefined,
     error: undefined,
-    loading: true,
+    running: true,
   });
   const generation = useRef(0);
-  const latest = useRef(load);
-  latest.current = load;
+  const latest = useRef({ load, key });
+  latest.current = { load, key };
   const run = useCallback(() => {
     const mine = ++generation.current;
-    setState((current) => ({ ...current, loading: true }));
-    latest.current().then(
+    const { load: current, key: settledKey } = latest.current;
+    setState((previous) => ({ ...previous, running: true }));
+    current().then(
       (data) => {
-        if (mine === generation.current) setState({ data, error: undefined, loading: false });
+        if (mine === generation.current) setState({ data, error: undefined, running: false, settledKey });
       },
       (error: unknown) => {
         if (mine === generation.current)
-          setState((current) => ({ data: current.data, error, loading: false }));
+          setState((previous) => ({ data: previous.data, error, running: false, settledKey }));
       },
     );
   }, []);
-  // The caller names what the load depends on (filters, a cursor: plain values), compared by content.
-  const key = JSON.stringify(deps);
   // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for deps.
   useEffect(() => {
     run();
@@ -41,7 +50,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
       generation.current += 1;
     };
   }, [key, run]);
-  return { ...state, reload: run };
+  return {
+    data: state.data,
+    error: state.error,
+    loading: state.running || state.settledKey !== key,
+    reload: run,
+  };
 }
 
 export interface PageOf<T> {

@@ -1,6 +1,6 @@
 import type { Paged } from './data.ts';
 
-/** "Previous" and "Next" for a cursor-paginated list, with the page number announced. */
+/** "Previous" and "Next" for a cursor-paginated list, with the page number (and its loading) announced. */
 export function Pager<T>(props: { paged: Paged<T>; label: string }) {
   const { paged, label } = props;
   if (!paged.hasPrevious && !paged.hasNext) return null;
@@ -14,7 +14,10 @@ export function Pager<T>(props: { paged: Paged<T>; label: string }) {
       >
         Previous
       </button>
-      <span aria-live="polite">Page {paged.pageNumber}</span>
+      {/* The rows on screen are the last page's until the next one arrives: say so meanwhile. */}
+      <span aria-live="polite">
+        {paged.loading ? `Page ${paged.pageNumber} (loading…)` : `Page ${paged.pageNumber}`}
+      </span>
       <button type="button" className="button-secondary" onClick={paged.next} disabled={!paged.hasNext}>
         Next
       </button>
