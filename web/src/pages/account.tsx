@@ -17,8 +17,8 @@ import { usePaged } from '../ui/data.ts';
 import { EmptyState, ErrorNotice, Notice } from '../ui/feedback.tsx';
 import { fieldErrors, formLevelError, TextField } from '../ui/field.tsx';
 import { Time } from '../ui/format.tsx';
+import { NewPasswordField } from '../ui/new-password.tsx';
 import { Pager } from '../ui/pager.tsx';
-import { PasswordRules } from './sign-up.tsx';
 
 const BROWSERS: readonly [RegExp, string][] = [
   // Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
@@ -148,16 +148,12 @@ function PasswordChange(props: { onChanged: () => void }) {
         onChange={set('current_password')}
         errors={wrongCurrent ? ['The current password is not right.'] : errors.byField.current_password}
       />
-      <TextField
+      <NewPasswordField
         label="New password"
-        type="password"
         name="new_password"
-        autoComplete="new-password"
-        required
         value={form.new_password}
         onChange={set('new_password')}
         errors={errors.byField.new_password}
-        hint={<PasswordRules password={form.new_password} />}
       />
       <ErrorNotice error={wrongCurrent ? undefined : formLevelError(error, PASSWORD_FIELDS)} />
       {changed && <Notice>Your password was changed. Your other sessions were signed out.</Notice>}

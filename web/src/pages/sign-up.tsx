@@ -1,55 +1,13 @@
 import type { FormEvent } from 'react';
 import { useState } from 'react';
-// The server's own rules, the same file it checks with: what this page shows as met is what the
-// API accepts (only the common-password list, which stays on the server, can still refuse).
-import {
-  checkPasswordRules,
-  PASSWORD_POLICY_MESSAGES,
-} from '../../../src/platform/passwords/policy-rules.ts';
 import { api, call } from '../api/client.ts';
 import { Link, navigate, usePageTitle } from '../router.tsx';
 import { useSession } from '../session-context.tsx';
 import { ErrorNotice } from '../ui/feedback.tsx';
 import { fieldErrors, formLevelError, TextField } from '../ui/field.tsx';
+import { NewPasswordField } from '../ui/new-password.tsx';
 
 const FIELDS = ['email', 'password', 'full_name', 'tenant_name'] as const;
-
-/** The rules shown as a checklist, in the server's order and words. */
-const RULES = [
-  PASSWORD_POLICY_MESSAGES.tooShort,
-  PASSWORD_POLICY_MESSAGES.noUppercase,
-  PASSWORD_POLICY_MESSAGES.noLowercase,
-  PASSWORD_POLICY_MESSAGES.noDigit,
-  PASSWORD_POLICY_MESSAGES.noSpecial,
-  PASSWORD_POLICY_MESSAGES.tooLong,
-];
-
-const RULE_LABELS: Record<string, string> = {
-  [PASSWORD_POLICY_MESSAGES.tooShort]: 'At least 8 characters',
-  [PASSWORD_POLICY_MESSAGES.noUppercase]: 'An uppercase letter (A–Z)',
-  [PASSWORD_POLICY_MESSAGES.noLowercase]: 'A lowercase letter (a–z)',
-  [PASSWORD_POLICY_MESSAGES.noDigit]: 'A digit',
-  [PASSWORD_POLICY_MESSAGES.noSpecial]: 'A special character: !@#$%^&*(),.?":{}|<>',
-  [PASSWORD_POLICY_MESSAGES.tooLong]: 'At most 72 bytes',
-};
-
-/** The password policy, each rule marked as met or not while the user types. */
-export function PasswordRules(props: { password: string; id?: string }) {
-  const broken = new Set(checkPasswordRules(props.password));
-  return (
-    <ul className="rules" id={props.id}>
-      {RULES.map((rule) => {
-        const met = !broken.has(rule);
-        return (
-          <li key={rule} className={met ? 'rule-met' : 'rule-unmet'}>
-            <span aria-hidden="true">{met ? '✓' : '•'}</span> {RULE_LABELS[rule]}
-            <span className="visually-hidden">{met ? ' (met)' : ' (not met yet)'}</span>
-          </li>
-        );
-      })}
-    </ul>
-  );
-}
 
 export function SignUpPage() {
   usePageTitle('Create an account');
@@ -114,16 +72,12 @@ export function SignUpPage() {
           onChange={set('email')}
           errors={errors.byField.email}
         />
-        <TextField
+        <NewPasswordField
           label="Password"
-          type="password"
           name="password"
-          autoComplete="new-password"
-          required
           value={form.password}
           onChange={set('password')}
           errors={errors.byField.password}
-          hint={<PasswordRules password={form.password} />}
         />
         <ErrorNotice error={formLevelError(error, FIELDS)} />
         <button type="submit" className="button-primary" disabled={busy}>

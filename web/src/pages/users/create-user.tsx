@@ -1,12 +1,12 @@
 // An admin adds a user to the tenant (POST /users): the password follows the registration policy,
-// shown rule by rule as it is typed (the server's own rules: sign-up.tsx's PasswordRules), and the
+// shown rule by rule as it is typed (the server's own rules: ui/new-password.tsx), and the
 // new user can sign in at once. Invitations, where the user picks the password, come later.
 import type { FormEvent } from 'react';
 import { useState } from 'react';
 import { api, call } from '../../api/client.ts';
 import { ErrorNotice, Notice } from '../../ui/feedback.tsx';
 import { fieldErrors, formLevelError, TextField } from '../../ui/field.tsx';
-import { PasswordRules } from '../sign-up.tsx';
+import { NewPasswordField } from '../../ui/new-password.tsx';
 import type { GrantableRole } from './role-choice.tsx';
 import { RoleChoice } from './role-choice.tsx';
 
@@ -64,21 +64,13 @@ export function CreateUserForm(props: { onCreated: () => void }) {
         onChange={set('full_name')}
         errors={errors.byField.full_name}
       />
-      <TextField
+      <NewPasswordField
         label="Password"
-        type="password"
         name="password"
-        autoComplete="new-password"
-        required
         value={form.password}
         onChange={set('password')}
         errors={errors.byField.password}
-        hint={
-          <>
-            Give it to the user by a safe channel; they can change it under My account.
-            <PasswordRules password={form.password} />
-          </>
-        }
+        note="Give it to the user by a safe channel; they can change it under My account."
       />
       <RoleChoice legend="Roles" roles={roles} onChange={setRoles} errors={errors.byField.roles} />
       <ErrorNotice error={formLevelError(error, FIELDS)} />
