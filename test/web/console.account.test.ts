@@ -16,6 +16,7 @@ import {
   signIn,
   startConsole,
   strongPassword,
+  tabTo,
   tokenFor,
   uniqueEmail,
 } from './harness.ts';
@@ -57,22 +58,11 @@ async function landsOnSignIn(page: Page): Promise<void> {
     .waitFor();
 }
 
-/** Presses Tab until `target` has the focus (a keyboard user's way there). */
-async function tabTo(page: Page, target: Locator): Promise<void> {
-  for (let presses = 0; presses < 60; presses += 1) {
-    if (await target.evaluate((element) => element.matches(':focus'))) return;
-    await page.keyboard.press('Tab');
-  }
-  assert.fail('Tab never reached the control');
-}
-
 describe('console: my account page', { skip: browserMissing }, () => {
   let service: ConsoleService;
   let browser: Browser;
   before(async () => {
-    // harness.ts sets LOG_LEVEL=warn, which hides the 'tradewise ready' line (logged at info) that
-    // startService waits for: the service would never be seen to start.
-    service = await startConsole({ env: { LOG_LEVEL: 'info' } });
+    service = await startConsole();
     browser = await launchBrowser();
   });
   after(async () => {

@@ -16,6 +16,7 @@ import {
   signIn,
   startConsole,
   strongPassword,
+  tabTo,
   tokenFor,
   uniqueEmail,
 } from './harness.ts';
@@ -34,21 +35,6 @@ async function createBot(url: string, token: string, name: string): Promise<stri
 const records = (page: Page) =>
   page.getByRole('table', { name: 'Audit records, newest first' }).locator('tbody tr');
 
-// Evaluated in the page (a string: this project's Node types know no DOM): the focused control's name.
-const FOCUSED_NAME =
-  "(() => { const a = document.activeElement; if (a === null) return ''; " +
-  "return a.tagName === 'BUTTON' ? a.textContent : (a.labels && a.labels[0] ? a.labels[0].textContent : ''); })()";
-
-/** Presses Tab until the control labelled `label` has focus (keyboard only, as a user would). */
-async function tabTo(page: Page, label: string): Promise<void> {
-  for (let presses = 0; presses < 60; presses += 1) {
-    await page.keyboard.press('Tab');
-    const focused = await page.evaluate<string>(FOCUSED_NAME);
-    if (focused === label) return;
-  }
-  throw new Error(`no control labelled ${label} reached with Tab`);
-}
-
 describe('console: audit log', { skip: browserMissing }, () => {
   let service: ConsoleService;
   let browser: Browser;
@@ -57,8 +43,7 @@ describe('console: audit log', { skip: browserMissing }, () => {
   const botIds: string[] = [];
 
   before(async () => {
-    // The harness's LOG_LEVEL=warn hides the info-level 'tradewise ready' line its start waits for.
-    service = await startConsole({ env: { LOG_LEVEL: 'info' } });
+    service = await startConsole();
     browser = await launchBrowser();
     admin = await registerAdmin(service.url, 'auditor');
     // A second admin of the same tenant, so the actor filter has something to leave out.

@@ -20,6 +20,7 @@ import {
   signIn,
   startConsole,
   strongPassword,
+  tabTo,
   tokenFor,
   uniqueEmail,
 } from './harness.ts';
@@ -490,34 +491,20 @@ describe('console: bots', { skip: browserMissing }, () => {
     const watched = await signedIn(admin);
     const { page } = watched;
     await page.getByText('No bots yet').waitFor();
-    const tabTo = async (name: string) => {
-      for (let i = 0; i < 40; i += 1) {
-        await page.keyboard.press('Tab');
-        // The focused control's label (or its own text for links and buttons).
-        const focused = await page.evaluate<string>(`(() => {
-          const element = document.activeElement;
-          if (element === null) return '';
-          const label = element.id === '' ? null : document.querySelector('label[for="' + CSS.escape(element.id) + '"]');
-          return (label?.textContent ?? element.textContent ?? '').trim();
-        })()`);
-        if (focused === name) return;
-      }
-      throw new Error(`Tab never reached ${name}`);
-    };
-    await tabTo('New bot');
+    await tabTo(page, 'New bot');
     await page.keyboard.press('Enter');
     await page.waitForURL('**/bots/new');
-    await tabTo('Name');
+    await tabTo(page, 'Name');
     await page.keyboard.type('Keyboard Bot');
-    await tabTo('Kind');
+    await tabTo(page, 'Kind');
     await page.keyboard.press('ArrowDown');
-    await tabTo('Exchange');
+    await tabTo(page, 'Exchange');
     await page.keyboard.type('kraken');
-    await tabTo('Strategy');
+    await tabTo(page, 'Strategy');
     await page.keyboard.type('grid');
-    await tabTo('API URL');
+    await tabTo(page, 'API URL');
     await page.keyboard.type(PUBLIC_URL);
-    await tabTo('Create bot');
+    await tabTo(page, 'Create bot');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Keyboard Bot' }).waitFor();
     await page.locator('dl.details').getByText('External').waitFor();

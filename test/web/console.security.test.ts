@@ -3,15 +3,15 @@
 // tenant) and the platform's IP blocks, which only an operator may lift. Client addresses come
 // from 198.18.0.0/15 (RFC 2544 benchmarking) through X-Forwarded-For, trusted from 127.0.0.1.
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
+import { testIp } from '../helpers/addresses.ts';
 import type { ConsoleService } from './harness.ts';
 import {
   accessibilityViolations,
   api,
   browserMissing,
+  eventually,
   launchBrowser,
   openConsole,
   registerAdmin,
@@ -19,16 +19,16 @@ import {
   signIn,
   startConsole,
   strongPassword,
+  tabTo,
   tokenFor,
   uniqueEmail,
 } from './harness.ts';
 
 const BRUTE_FORCE_MAX_ATTEMPTS = 3;
 // Random within the range: the server shape's database is shared with other files and earlier runs.
-const address = () => `198.18.${randomInt(0, 256)}.${randomInt(1, 255)}`;
-const FAILED_LOGIN_IP = address();
-const FORGED_TOKEN_IP = address();
-const ATTACKER_IP = address();
+const FAILED_LOGIN_IP = testIp();
+const FORGED_TOKEN_IP = testIp();
+const ATTACKER_IP = testIp();
 
 type Admin = Awaited<ReturnType<typeof registerAdmin>>;
 
@@ -40,30 +40,6 @@ const failedLogin = (url: string, email: string, ip: string) =>
     body: { username: email, password: 'Wrong!password1' },
     headers: { 'x-forwarded-for': ip },
   });
-
-// Evaluated in the page (a string: this project's Node types know no DOM): the focused control's name.
-const FOCUSED_NAME =
-  "(() => { const a = document.activeElement; if (a === null) return ''; " +
-  "return a.tagName === 'BUTTON' ? a.textContent : (a.labels && a.labels[0] ? a.labels[0].textContent : ''); })()";
-
-/** Presses Tab until the control labelled (or the button named) `label` has focus, as a keyboard user would. */
-async function tabTo(page: Page, label: string): Promise<void> {
-  for (let presses = 0; presses < 60; presses += 1) {
-    await page.keyboard.press('Tab');
-    const focused = await page.evaluate<string>(FOCUSED_NAME);
-    if (focused === label) return;
-  }
-  throw new Error(`no control labelled ${label} reached with Tab`);
-}
-
-/** Waits until `check` holds: the block is applied by a listener of the event, after the answer. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let tries = 0; tries < 100; tries += 1) {
-    if (await check()) return;
-    await delay(100);
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 describe('console: security events and blocked IPs', { skip: browserMissing }, () => {
   let service: ConsoleService;
@@ -78,8 +54,6 @@ describe('console: security events and blocked IPs', { skip: browserMissing }, (
     service = await startConsole({
       operators: [operator],
       env: {
-        // The harness's LOG_LEVEL=warn hides the info-level 'tradewise ready' line its start waits for.
-        LOG_LEVEL: 'info',
         TRUSTED_PROXIES: '127.0.0.1',
         BRUTE_FORCE_MAX_ATTEMPTS: String(BRUTE_FORCE_MAX_ATTEMPTS),
       },
@@ -260,7 +234,8 @@ describe('console: security events and blocked IPs', { skip: browserMissing }, (
     const blocked = async () =>
       (await api(service.url, 'GET', '/users/me', { headers: { 'x-forwarded-for': ATTACKER_IP } })).status ===
       403;
-    await eventually(blocked, `${ATTACKER_IP} blocked`);
+    // The block is applied by a listener of the event, after the answer: wait for it.
+    await eventually(async () => assert.ok(await blocked(), `${ATTACKER_IP} blocked`));
 
     await page.reload();
     const row = page.getByRole('row').filter({ hasText: ATTACKER_IP });

@@ -15,6 +15,7 @@ import {
   signIn,
   startConsole,
   strongPassword,
+  tabTo,
   tokenFor,
   uniqueEmail,
 } from './harness.ts';
@@ -241,33 +242,19 @@ describe('console: subscriptions', { skip: browserMissing }, () => {
       .getByLabel('Bot', { exact: true })
       .locator('option', { hasText: 'Eta Keys' })
       .waitFor({ state: 'attached' });
-    const focusedName = () =>
-      page.evaluate<string>(`(() => {
-        const element = document.activeElement;
-        if (element === null) return '';
-        const label = element.id === '' ? null : document.querySelector('label[for="' + CSS.escape(element.id) + '"]');
-        return (element.getAttribute('aria-label') ?? label?.textContent ?? element.textContent ?? '').trim();
-      })()`);
-    const tabTo = async (name: string) => {
-      for (let i = 0; i < 40; i += 1) {
-        await page.keyboard.press('Tab');
-        if ((await focusedName()) === name) return;
-      }
-      throw new Error(`Tab never reached ${name}`);
-    };
-    await tabTo('Bot');
+    await tabTo(page, 'Bot');
     await page.keyboard.press('ArrowDown');
-    await tabTo('Plan');
+    await tabTo(page, 'Plan');
     await page.keyboard.press('ArrowDown');
-    await tabTo('Subscribe');
+    await tabTo(page, 'Subscribe');
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Subscribed to “Eta Keys” on the Pro plan.' }).waitFor();
     await page.getByRole('button', { name: 'Unsubscribe from Eta Keys' }).waitFor();
-    await tabTo('Unsubscribe from Eta Keys');
+    await tabTo(page, 'Unsubscribe from Eta Keys');
     await page.keyboard.press('Enter');
     await page.getByRole('dialog').waitFor();
     // The dialog takes the focus; its confirmation is after Cancel.
-    await tabTo('Unsubscribe');
+    await tabTo(page, 'Unsubscribe');
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Subscription to “Eta Keys” cancelled.' }).waitFor();
     assert.equal((await subscriptionsOf(admin.token))[0]?.status, 'cancelled');

@@ -13,6 +13,7 @@ import { clusterMissing } from '../helpers/redis-topology.ts';
 import {
   browserMissing,
   type ConsoleService,
+  eventually,
   launchBrowser,
   openConsole,
   registerAdmin,
@@ -82,11 +83,7 @@ describe('the console while the state store is down', { skip }, () => {
       );
     });
     // The service reconnects by itself (its /ready turns 200); then the same action succeeds.
-    for (;;) {
-      const ready = await fetch(`${service.url}/ready`);
-      if (ready.status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await eventually(async () => assert.equal((await fetch(`${service.url}/ready`)).status, 200));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await signOutButton(page).waitFor();
     // The API's 503s are the expected answers here, not the page misbehaving.

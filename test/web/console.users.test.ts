@@ -16,6 +16,7 @@ import {
   signIn,
   startConsole,
   strongPassword,
+  tabTo,
   tokenFor,
   uniqueEmail,
 } from './harness.ts';
@@ -61,22 +62,11 @@ async function openUsersPage(page: Page): Promise<void> {
   await page.getByRole('table', { name: 'Users of your tenant' }).waitFor();
 }
 
-/** Presses Tab until `target` has the focus (a keyboard user's way there). */
-async function tabTo(page: Page, target: Locator): Promise<void> {
-  for (let presses = 0; presses < 60; presses += 1) {
-    if (await target.evaluate((element) => element.matches(':focus'))) return;
-    await page.keyboard.press('Tab');
-  }
-  assert.fail('Tab never reached the control');
-}
-
 describe('console: users and tenant pages', { skip: browserMissing }, () => {
   let service: ConsoleService;
   let browser: Browser;
   before(async () => {
-    // harness.ts sets LOG_LEVEL=warn, which hides the 'tradewise ready' line (logged at info) that
-    // startService waits for: the service would never be seen to start.
-    service = await startConsole({ env: { LOG_LEVEL: 'info' } });
+    service = await startConsole();
     browser = await launchBrowser();
   });
   after(async () => {

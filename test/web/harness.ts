@@ -303,3 +303,28 @@ export async function eventually(check: () => Promise<void>, timeoutMs = 30_000)
     }
   }
 }
+
+// Evaluated in the page (a string: this project's Node types know no DOM): the focused control's
+// accessible name as a user hears it — its aria-label, else its <label>, else its own text.
+const FOCUSED_NAME = `(() => {
+  const element = document.activeElement;
+  if (element === null || element === document.body) return '';
+  const label = element.labels && element.labels[0] ? element.labels[0].textContent : null;
+  return (element.getAttribute('aria-label') ?? label ?? element.textContent ?? '').trim();
+})()`;
+
+/**
+ * Presses Tab until the control named `target` (or matched by the locator) has the focus: the way a
+ * keyboard user gets there. Fails after 60 presses.
+ */
+export async function tabTo(page: Page, target: string | Locator): Promise<void> {
+  const focused = () =>
+    typeof target === 'string'
+      ? page.evaluate<string>(FOCUSED_NAME).then((name) => name === target)
+      : target.evaluate((element) => element.matches(':focus'));
+  for (let presses = 0; presses < 60; presses += 1) {
+    if (await focused()) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${typeof target === 'string' ? target : 'the control'}`);
+}
