@@ -9,12 +9,15 @@
 //     them is kept in dist/web/.inputs), each text file also written brotli- and gzip-compressed so
 //     the server sends them without compressing per request.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 
-buildSync({
+// Written by rename, and only when changed: test files run in parallel start `node dist/main.js`
+// while another may run this script (a browser test alone, the embedded-process test), and a file
+// truncated mid-write is an empty program that exits at once, saying nothing.
+const bundle = buildSync({
   entryPoints: { main: 'src/main.ts' },
   outdir: 'dist',
   bundle: true,
@@ -24,7 +27,16 @@ buildSync({
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
+  write: false,
 });
+mkdirSync('dist', { recursive: true });
+for (const file of bundle.outputFiles) {
+  const current = existsSync(file.path) ? readFileSync(file.path) : undefined;
+  if (current !== undefined && Buffer.compare(current, file.contents) === 0) continue;
+  const temporary = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(temporary, file.contents);
+  renameSync(temporary, file.path);
+}
 
 function files(dir) {
   return readdirSync(dir)
